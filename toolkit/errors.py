@@ -1,0 +1,58 @@
+"""The exceptions that stop a command, each knowing the exit code it means."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class ToolkitError(Exception):
+    """Cannot continue. The message is one line a user can act on."""
+
+    exit_code = 2
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UsageError(ToolkitError):
+    """The command was called wrongly (bad option value, missing argument)."""
+
+
+class WorkbookError(ToolkitError):
+    """The workbook cannot be read or used: corrupt, wrong format, no register."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: Path | str | None = None,
+        sheet: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+    ) -> None:
+        where = [str(p) for p in (path, sheet) if p]
+        if row is not None:
+            where.append(f"row {row}" if column is None else f"{column}{row}")
+        elif column:
+            where.append(column)
+        super().__init__(f"{': '.join(where)}: {message}" if where else message)
+        self.path = path
+        self.sheet = sheet
+        self.row = row
+        self.column = column
+
+
+class WorkbookLockedError(WorkbookError):
+    """The workbook is open in Excel (its ~$ owner file exists), so it must not be written."""
+
+
+class WorkbookChangedError(WorkbookError):
+    """The workbook changed on disk after it was read; writing would lose someone's save."""
+
+
+class ConfigError(ToolkitError):
+    """The TOML configuration file is missing, unreadable or has a wrong value."""

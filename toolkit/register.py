@@ -1,0 +1,244 @@
+"""The register model: the column table of SPEC §2, the raw workbook data and the Case record."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+
+class Kind(str, Enum):
+    """How a column's values are read and checked."""
+
+    TEXT = "text"
+    DATETIME = "datetime"
+    DATE = "date"
+    ENUM = "enum"
+    INT = "int"
+    NUMBER = "number"
+    CASE_ID = "case_id"
+    PHONE = "phone"
+    EMAIL = "email"
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    zh: str
+    en: str
+    kind: Kind
+    required: bool = False
+    toolkit: bool = False
+    # Fixed allowed values; empty for free text and for lists that live in rule sheets.
+    choices: tuple[str, ...] = ()
+    width: float = 12
+
+
+CHANNELS = ("电话", "邮件", "现场", "书面", "网站", "业务部转接", "财务部转接")
+CUSTOMER_TYPES = ("经销商", "终端客户", "重点客户")
+REGIONS = ("国内", "国外")
+DEFAULT_CATEGORIES = (
+    "产品质量", "技术能力", "服务过程", "销售过程", "备件供应", "随车文件", "财务问题", "物流运输", "其他",
+)
+SEVERITIES = ("一般", "中级", "强烈", "重大")
+SUBSTANTIATED = ("是", "否", "待查")
+APPROVALS = ("无需审批", "待审批", "已批准", "已驳回")
+FOLLOW_UPS = ("满意", "基本满意", "不满意")
+STATUSES = ("新建", "处理中", "待回访", "已结案", "无法解决")
+CLOSED_STATUSES = ("已结案", "无法解决")
+
+_K = Kind
+STAFF_COLUMNS: tuple[Column, ...] = (
+    Column("case_id", "投诉编号", "Case ID", _K.CASE_ID, required=True, width=11),
+    Column("received_at", "受理时间", "Received", _K.DATETIME, required=True, width=17),
+    Column("channel", "受理渠道", "Channel", _K.ENUM, choices=CHANNELS, width=11),
+    Column("receiver", "受理人", "Received by", _K.TEXT, required=True, width=9),
+    Column("customer", "客户名称", "Customer", _K.TEXT, required=True, width=22),
+    Column("contact", "联系人", "Contact", _K.TEXT, width=9),
+    Column("phone", "联系电话", "Phone", _K.PHONE, required=True, width=15),
+    Column("email", "邮箱", "Email", _K.EMAIL, width=22),
+    Column("customer_type", "客户类型", "Customer type", _K.ENUM, choices=CUSTOMER_TYPES, width=10),
+    Column("region", "区域", "Region", _K.ENUM, choices=REGIONS, width=7),
+    Column("category", "投诉类别", "Category", _K.ENUM, required=True, width=10),
+    Column("severity", "投诉级别", "Severity", _K.ENUM, required=True, choices=SEVERITIES, width=9),
+    Column("complained_dept", "被投诉部门", "Department complained about", _K.ENUM, width=11),
+    Column("description", "投诉内容", "Description", _K.TEXT, required=True, width=40),
+    Column("product", "产品名称", "Product", _K.TEXT, width=14),
+    Column("batch", "生产批次", "Batch", _K.TEXT, width=12),
+    Column("order_no", "订单号", "Order no.", _K.TEXT, width=14),
+    Column("quantity", "数量", "Quantity", _K.INT, width=7),
+    Column("delivered_on", "收货日期", "Delivered on", _K.DATE, width=11),
+    Column("evidence", "证据", "Evidence", _K.TEXT, width=18),
+    Column("substantiated", "是否属实", "Substantiated", _K.ENUM, choices=SUBSTANTIATED, width=9),
+    Column("department", "责任部门", "Responsible dept", _K.ENUM, width=11),
+    Column("handler", "处理人", "Handler", _K.TEXT, width=9),
+    Column("first_response_at", "首次回复时间", "First response", _K.DATETIME, width=17),
+    Column("resolution", "处理方案", "Resolution", _K.TEXT, width=30),
+    Column("compensation", "赔偿金额", "Compensation", _K.NUMBER, width=10),
+    Column("appointment_on", "预约日期", "Appointment", _K.DATE, width=11),
+    Column("approval", "审批状态", "Approval", _K.ENUM, choices=APPROVALS, width=10),
+    Column("closed_at", "结案时间", "Closed", _K.DATETIME, width=17),
+    Column("follow_up", "回访结果", "Follow-up", _K.ENUM, choices=FOLLOW_UPS, width=10),
+    Column("status", "状态", "Status", _K.ENUM, required=True, choices=STATUSES, width=9),
+)
+
+TOOLKIT_COLUMNS: tuple[Column, ...] = (
+    Column("due_response", "回复时限", "Response due", _K.DATETIME, toolkit=True, width=17),
+    Column("due_close", "结案时限", "Close due", _K.DATETIME, toolkit=True, width=17),
+    Column("flags", "逾期标记", "Flags", _K.TEXT, toolkit=True, width=16),
+    Column("repeat_of", "重复投诉", "Repeat of", _K.TEXT, toolkit=True, width=14),
+    Column("effective_severity", "有效级别", "Effective severity", _K.TEXT, toolkit=True, width=9),
+    Column("check", "校验结果", "Check", _K.TEXT, toolkit=True, width=40),
+)
+
+COLUMNS: tuple[Column, ...] = STAFF_COLUMNS + TOOLKIT_COLUMNS
+BY_KEY: dict[str, Column] = {c.key: c for c in COLUMNS}
+REQUIRED_HEADERS: tuple[Column, ...] = tuple(c for c in STAFF_COLUMNS if c.required)
+
+
+def normalize_header(text: object) -> str:
+    """Header text as compared: NFKC, trimmed, inner spaces removed, case folded."""
+    s = unicodedata.normalize("NFKC", str(text or "")).strip()
+    return "".join(s.split()).casefold()
+
+
+_BY_HEADER: dict[str, Column] = {}
+for _c in COLUMNS:
+    _BY_HEADER[normalize_header(_c.zh)] = _c
+    _BY_HEADER[normalize_header(_c.en)] = _c
+    _BY_HEADER[normalize_header(_c.key)] = _c
+
+
+def column_for_header(text: object) -> Column | None:
+    """The column a header names, in Chinese, English or as its key; None if unknown."""
+    return _BY_HEADER.get(normalize_header(text))
+
+
+# A raw cell value as the reader hands it over: never coerced beyond the reader's
+# normalisation (a date cell at midnight is still a datetime).
+CellValue = str | int | float | bool | datetime | date | None
+
+
+@dataclass
+class HeaderMap:
+    """Where each known column sits in the register sheet (0-based indexes)."""
+
+    index: dict[str, int]  # column key -> 0-based column index
+    headers: dict[str, str]  # column key -> header text as the sheet shows it
+    unknown: list[tuple[int, str]] = field(default_factory=list)  # (index, header)
+    width: int = 0  # number of columns up to the last non-empty header
+
+    @classmethod
+    def from_row(cls, row: Sequence[object]) -> HeaderMap:
+        index: dict[str, int] = {}
+        headers: dict[str, str] = {}
+        unknown: list[tuple[int, str]] = []
+        width = 0
+        for i, cell in enumerate(row):
+            if cell is None or str(cell).strip() == "":
+                continue
+            width = i + 1
+            col = column_for_header(cell)
+            if col is None or col.key in index:
+                unknown.append((i, str(cell).strip()))
+                continue
+            index[col.key] = i
+            headers[col.key] = str(cell).strip()
+        return cls(index, headers, unknown, width)
+
+    def missing_required(self) -> list[Column]:
+        return [c for c in REQUIRED_HEADERS if c.key not in self.index]
+
+    def header(self, key: str) -> str:
+        """The header as the sheet shows it, or the Chinese one for an absent column."""
+        return self.headers.get(key) or BY_KEY[key].zh
+
+
+@dataclass
+class RawRow:
+    """One register row as read: its worksheet row number and its cells by column key."""
+
+    row: int
+    values: dict[str, CellValue]
+
+    def get(self, key: str) -> CellValue:
+        return self.values.get(key)
+
+
+@dataclass
+class RuleSheet:
+    """A rule sheet as read: header texts and data rows, or None when the sheet is absent."""
+
+    name: str
+    headers: list[str]
+    rows: list[tuple[int, list[CellValue]]]  # (worksheet row number, cells)
+
+
+@dataclass
+class RegisterData:
+    """Everything the rules need from a workbook, read once, with no file handle left open."""
+
+    path: str
+    register_sheet: str
+    header_row: int
+    headers: HeaderMap
+    rows: list[RawRow]
+    rule_sheets: dict[str, RuleSheet]  # by sheet name (分派规则, 时限规则, 部门, 节假日, 设置)
+    last_column: int  # 1-based index of the last used column of the register sheet
+    sheet_names: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Case:
+    """One register row after coercion. Values that could not be coerced are None
+    (the rule engine reported them)."""
+
+    row: int
+    case_id: str | None = None
+    received_at: datetime | None = None
+    channel: str | None = None
+    receiver: str | None = None
+    customer: str | None = None
+    contact: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    customer_type: str | None = None
+    region: str | None = None
+    category: str | None = None
+    severity: str | None = None
+    complained_dept: str | None = None
+    description: str | None = None
+    product: str | None = None
+    batch: str | None = None
+    order_no: str | None = None
+    quantity: int | None = None
+    delivered_on: date | None = None
+    evidence: str | None = None
+    substantiated: str | None = None
+    department: str | None = None
+    handler: str | None = None
+    first_response_at: datetime | None = None
+    resolution: str | None = None
+    compensation: float | None = None
+    appointment_on: date | None = None
+    approval: str | None = None
+    closed_at: datetime | None = None
+    follow_up: str | None = None
+    status: str | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in CLOSED_STATUSES
+
+
+def severity_rank(severity: str | None) -> int:
+    """0 for 一般 up to 3 for 重大; -1 when unknown."""
+    return SEVERITIES.index(severity) if severity in SEVERITIES else -1
+
+
+def unique(values: Iterable[str]) -> list[str]:
+    """Values in first-seen order without repeats."""
+    return list(dict.fromkeys(values))

@@ -1,0 +1,1 @@
+"""Pure rules over cases: validation, routing, calendar, deadlines, flags, repeats."""

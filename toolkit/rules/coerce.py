@@ -1,0 +1,121 @@
+"""Turning raw cell values into typed values: dates in every form staff type them, numbers as text."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta
+
+from toolkit.register import CellValue
+
+
+class CoerceError(ValueError):
+    """The value is not of the wanted type; the rule engine turns this into a finding."""
+
+
+_EXCEL_EPOCH = datetime(1899, 12, 30)  # serial 1 = 1900-01-01, with Lotus' 1900-02-29 skipped
+_MAX_SERIAL = 2958465  # 9999-12-31
+
+_CN_DATE = re.compile(
+    r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?"
+    r"(?:\s*(\d{1,2})\s*(?:[:：]|时|点)\s*(\d{1,2})?\s*分?(?:\s*(\d{1,2})\s*秒?)?)?"
+)
+_SEP_DATE = re.compile(
+    r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})"
+    r"(?:[T\s]+(\d{1,2})[:：](\d{1,2})(?:[:：](\d{1,2})(?:\.\d+)?)?)?"
+)
+
+
+def text(value: CellValue) -> str | None:
+    """Cell as trimmed text; a whole float (a phone number typed as a number) loses its '.0'."""
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, datetime):
+        s = value.strftime("%Y-%m-%d %H:%M") if value.time() != time(0) else value.date().isoformat()
+    else:
+        s = str(value)
+    s = s.strip()
+    return s or None
+
+
+def from_serial(serial: float) -> datetime:
+    if not 0 < serial <= _MAX_SERIAL:
+        raise CoerceError(f"{serial} is outside Excel's date range")
+    # Excel counts seconds exactly at one-millisecond resolution; round to the second.
+    return _EXCEL_EPOCH + timedelta(seconds=round(serial * 86400))
+
+
+def to_datetime(value: CellValue) -> datetime | None:
+    """A datetime from a date cell, an Excel serial number or date text; None when blank."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None, microsecond=0)
+    if isinstance(value, date):
+        return datetime.combine(value, time(0))
+    if isinstance(value, bool):
+        raise CoerceError(f"{value} is not a date")
+    if isinstance(value, (int, float)):
+        return from_serial(float(value))
+    if isinstance(value, (time, timedelta)):
+        raise CoerceError(f"{value} is a time of day without a date")
+    s = str(value).strip()
+    try:  # fromisoformat is far faster than anything else: try it first (FINDINGS.md)
+        return datetime.fromisoformat(s).replace(tzinfo=None, microsecond=0)
+    except ValueError:
+        pass
+    m = _SEP_DATE.fullmatch(s) or _CN_DATE.fullmatch(s)
+    if m:
+        y, mo, d, hh, mm, ss = (int(g) if g else 0 for g in m.groups())
+        try:
+            return datetime(y, mo, d, hh, mm, ss)
+        except ValueError as e:
+            raise CoerceError(f"'{s}' is not a real date ({e})") from None
+    try:
+        return from_serial(float(s))
+    except ValueError:
+        pass
+    raise CoerceError(f"'{s}' is not a date")
+
+
+def to_date(value: CellValue) -> date | None:
+    dt = to_datetime(value)
+    return dt.date() if dt else None
+
+
+def to_date_or_none(value: CellValue) -> date | None:
+    """Like to_date, but None for a value that is not a date (used for rule sheets)."""
+    try:
+        return to_date(value)
+    except CoerceError:
+        return None
+
+
+_NUMBER_JUNK = re.compile(r"[,，\s¥￥元$]")
+
+
+def to_number(value: CellValue) -> float | None:
+    """A number from a number cell or from text such as '1,200.50' or '¥300'; None when blank."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        raise CoerceError(f"{value} is not a number")
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, (date, time, timedelta)):
+        raise CoerceError(f"{value} is a date, not a number")
+    s = _NUMBER_JUNK.sub("", str(value))
+    try:
+        return float(s)
+    except ValueError:
+        raise CoerceError(f"'{str(value).strip()}' is not a number") from None
+
+
+def to_int(value: CellValue) -> int | None:
+    n = to_number(value)
+    if n is None:
+        return None
+    if not n.is_integer():
+        raise CoerceError(f"{n:g} is not a whole number")
+    return int(n)
