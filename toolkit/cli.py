@@ -2,15 +2,188 @@
 
 from __future__ import annotations
 
+import json
+import logging
+import sys
+import traceback
+from collections.abc import Callable
+from datetime import datetime
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
 import click
 
 from toolkit import __version__
+from toolkit.errors import ToolkitError, UsageError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
+
+
+def parse_as_of(text: str | None) -> datetime:
+    """`--as-of` value: YYYY-MM-DD (midnight) or YYYY-MM-DDTHH:MM; now when absent."""
+    if not text:
+        return datetime.now().replace(second=0, microsecond=0)
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(f"--as-of {text!r}: write YYYY-MM-DD or YYYY-MM-DDTHH:MM, "
+                         "e.g. 2026-11-24T09:00") from None
+    return value.replace(tzinfo=None, microsecond=0)
+
+
+class Progress:
+    """Progress on stderr when it is a terminal; silent otherwise (pipes, CI, --json readers)."""
+
+    LABELS = {"read": "读取 reading", "check": "校验 checking", "write": "写回 writing",
+              "demo": "生成 building"}
+
+    def __init__(self) -> None:
+        self.enabled = sys.stderr.isatty()
+        self.last = ""
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        label = self.LABELS.get(stage, stage)
+        text = f"{label} {done}/{total} …" if total > 1 else f"{label} …"
+        click.echo("\r" + text.ljust(len(self.last)), nl=False, err=True)
+        self.last = text
+
+    def done(self) -> None:
+        if self.enabled and self.last:
+            click.echo("\r" + " " * len(self.last) + "\r", nl=False, err=True)
+            self.last = ""
+
+
+def handle_errors(fn: F) -> F:
+    """Turn ToolkitError into a one-line message and its exit code; never show a traceback
+    unless --verbose asked for it."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        ctx = click.get_current_context()
+        verbose = bool(ctx.obj and ctx.obj.get("verbose"))
+        try:
+            return fn(*args, **kwargs)
+        except ToolkitError as e:
+            if verbose:
+                traceback.print_exc()
+            click.echo(f"错误 error: {e.message}", err=True)
+            ctx.exit(e.exit_code)
+        except KeyboardInterrupt:
+            click.echo("interrupted; nothing was written", err=True)
+            ctx.exit(130)
+        except Exception as e:  # a bug: still one line, and the way to see more
+            if verbose:
+                traceback.print_exc()
+            click.echo(f"错误 internal error: {type(e).__name__}: {e} "
+                       "(run with --verbose for the details and report it)", err=True)
+            ctx.exit(EXIT_INPUT)
+
+    return wrapper  # type: ignore[return-value]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="complaints")
-def cli() -> None:
-    """投诉管理工具 — complaint register toolkit for Excel workbooks."""
+@click.option("-v", "--verbose", is_flag=True, help="Log details and show tracebacks on errors.")
+@click.pass_context
+def cli(ctx: click.Context, verbose: bool) -> None:
+    """投诉管理工具 — the complaint register toolkit for Excel workbooks.
+
+    The workbook stays the system of record: staff keep working in Excel, the
+    toolkit validates it, fills case numbers and departments, computes deadlines
+    in working days and flags overdue and repeat complaints.
+    """
+    ctx.obj = {"verbose": verbose}
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(name)s: %(message)s", stream=sys.stderr)
+
+
+@cli.command()
+@click.argument("book", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--english", is_flag=True, help="English column headers instead of Chinese.")
+@handle_errors
+def init(book: Path, english: bool) -> None:
+    """Create a new register BOOK (.xlsx) from the template.
+
+    The workbook has the 投诉记录 sheet with every column, drop-down lists and date
+    formats, and the rule sheets (分派规则, 时限规则, 部门, 节假日, 设置) filled with
+    the defaults for the quality manager to edit. Never overwrites a file.
+    """
+    from toolkit.sheets.template import build_register
+
+    path = build_register(book, english=english)
+    click.echo(f"已创建登记表 created the register {path}: fill in 部门 (负责人, 邮箱) and start "
+               "recording complaints on 投诉记录")
+
+
+@cli.command()
+@click.argument("book", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--as-of", "as_of", metavar="T",
+              help="Judge deadlines as of T (YYYY-MM-DD or YYYY-MM-DDTHH:MM); default now.")
+@click.option("--dry-run", is_flag=True, help="Check only; leave the workbook untouched.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result document (JSON).")
+@handle_errors
+def check(book: Path, as_of: str | None, dry_run: bool, as_json: bool) -> None:
+    """Validate the register BOOK, route, compute deadlines, flag overdue and repeats.
+
+    Unless --dry-run, blank 投诉编号 and 责任部门 are filled, the toolkit columns
+    (回复时限 … 校验结果) are written, and the 校验报告 sheet lists every problem;
+    nothing else in the workbook changes and a backup is kept in .bak/.
+    Exit code 0: no errors; 1: errors found; 2: the workbook could not be used.
+    """
+    from toolkit.check import check_workbook, human_report
+
+    when = parse_as_of(as_of)
+    progress = Progress()
+    try:
+        outcome = check_workbook(book, when, dry_run=dry_run, progress=progress)
+    finally:
+        progress.done()
+    result = outcome.result
+    if as_json:
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+    else:
+        for line in human_report(outcome):
+            click.echo(line)
+    summary = result.summary()
+    if dry_run:
+        done = f"--dry-run: checked {book}, nothing written"
+    elif outcome.save and outcome.save.changed:
+        backup = f"; backup {outcome.save.backup}" if outcome.save.backup else ""
+        done = f"已写回 results written into {book} (sheet 校验报告){backup}"
+    else:
+        done = f"{book} is already up to date; nothing written"
+    click.echo(done, err=as_json)
+    click.get_current_context().exit(EXIT_FINDINGS if summary["errors"] else EXIT_OK)
+
+
+@cli.command()
+@click.argument("directory", required=False, default="demo-out",
+                type=click.Path(file_okay=False, path_type=Path))
+@click.option("--as-of", "as_of", metavar="T",
+              help="The demo's 'now' (YYYY-MM-DD or YYYY-MM-DDTHH:MM); default now.")
+@handle_errors
+def demo(directory: Path, as_of: str | None) -> None:
+    """Build a realistic demo register in DIRECTORY (default demo-out) and run the toolkit on it.
+
+    Some hundreds of complaints over 14 months, with overdue, repeat, re-contact,
+    unresolvable and deliberately invalid rows; then `check` writes its results
+    into the workbook. Open the workbook in Excel or LibreOffice afterwards.
+    """
+    from toolkit.demo import run_demo
+
+    progress = Progress()
+    try:
+        report = run_demo(directory, parse_as_of(as_of), progress=progress)
+    finally:
+        progress.done()
+    for line in report.lines:
+        click.echo(line)
+    click.echo(f"演示完成 demo done: open {report.workbook}")
 
 
 def main() -> None:

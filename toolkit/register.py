@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from enum import Enum
 from typing import Any
 
@@ -118,8 +118,8 @@ def column_for_header(text: object) -> Column | None:
 
 
 # A raw cell value as the reader hands it over: never coerced beyond the reader's
-# normalisation (a date cell at midnight is still a datetime).
-CellValue = str | int | float | bool | datetime | date | None
+# normalisation (a date cell at midnight is still a datetime; an empty string is None).
+CellValue = str | int | float | bool | datetime | date | time | timedelta | None
 
 
 @dataclass
@@ -189,6 +189,9 @@ class RegisterData:
     rule_sheets: dict[str, RuleSheet]  # by sheet name (分派规则, 时限规则, 部门, 节假日, 设置)
     last_column: int  # 1-based index of the last used column of the register sheet
     sheet_names: list[str] = field(default_factory=list)
+    # Rows whose staff cells are all blank but whose toolkit cells still hold values (the
+    # staff cleared a row): not cases; their toolkit cells are cleared on the next write.
+    toolkit_only_rows: list[RawRow] = field(default_factory=list)
 
 
 @dataclass
@@ -237,6 +240,15 @@ class Case:
 def severity_rank(severity: str | None) -> int:
     """0 for 一般 up to 3 for 重大; -1 when unknown."""
     return SEVERITIES.index(severity) if severity in SEVERITIES else -1
+
+
+def column_letter(number: int) -> str:
+    """The column letters for a 1-based column number (1 -> A, 27 -> AA)."""
+    letters = ""
+    while number:
+        number, r = divmod(number - 1, 26)
+        letters = chr(65 + r) + letters
+    return letters
 
 
 def unique(values: Iterable[str]) -> list[str]:

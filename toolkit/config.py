@@ -1,0 +1,141 @@
+"""Machine-level settings (SMTP, mail, schedule) from one TOML file; secrets never live in it."""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import time
+from pathlib import Path
+from typing import Any
+
+from toolkit.errors import ConfigError
+
+SECURITY = ("ssl", "starttls", "none")
+DEFAULT_PORTS = {"ssl": 465, "starttls": 587, "none": 25}
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    host: str
+    port: int
+    security: str = "starttls"
+    user: str | None = None
+    password_env: str | None = None
+    sender: str = ""
+
+    def password(self) -> str | None:
+        """The SMTP password: from the named environment variable, else the system keyring
+        (service "complaint-toolkit", the user name); None when there is no login."""
+        if not self.user:
+            return None
+        if self.password_env and os.environ.get(self.password_env):
+            return os.environ[self.password_env]
+        try:
+            import keyring  # optional: only machines that keep the password there need it
+        except ImportError:
+            keyring = None
+        if keyring is not None:
+            try:
+                secret = keyring.get_password("complaint-toolkit", self.user)
+            except Exception:  # no usable keyring backend on this machine
+                secret = None
+            if secret:
+                return str(secret)
+        where = f"the environment variable {self.password_env}" if self.password_env else ""
+        raise ConfigError(f"no SMTP password for {self.user}: set {where or 'password_env'} "
+                          "or store it with `keyring set complaint-toolkit " + self.user + "`")
+
+
+@dataclass(frozen=True)
+class MailConfig:
+    summary_to: tuple[str, ...] = ()
+    send_at: time = time(8, 30)
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole TOML file, typed."""
+
+    path: Path
+    smtp: SmtpConfig | None
+    mail: MailConfig = field(default_factory=MailConfig)
+    workbook: Path | None = None
+
+
+def load_config(path: Path | str) -> Config:
+    path = Path(path)
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{path}: cannot read the config file ({e})") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: not valid TOML ({e})") from None
+    return Config(
+        path=path,
+        smtp=_smtp(doc.get("smtp"), path),
+        mail=_mail(doc.get("mail") or {}, path),
+        workbook=_workbook(doc.get("workbook") or {}, path),
+    )
+
+
+def _table(value: Any, name: str, path: Path) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}: [{name}] must be a table")
+    return value
+
+
+def _str(section: dict[str, Any], key: str, name: str, path: Path, *, required: bool = False
+         ) -> str | None:
+    value = section.get(key)
+    if value is None:
+        if required:
+            raise ConfigError(f"{path}: [{name}] {key} is required")
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{path}: [{name}] {key} must be a non-empty string")
+    return value.strip()
+
+
+def _smtp(value: Any, path: Path) -> SmtpConfig | None:
+    if value is None:
+        return None
+    s = _table(value, "smtp", path)
+    security = (_str(s, "security", "smtp", path) or "starttls").lower()
+    if security not in SECURITY:
+        raise ConfigError(f"{path}: [smtp] security must be one of {', '.join(SECURITY)}, "
+                          f"not {security!r}")
+    port = s.get("port", DEFAULT_PORTS[security])
+    if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
+        raise ConfigError(f"{path}: [smtp] port must be a whole number from 1 to 65535")
+    host = _str(s, "host", "smtp", path, required=True)
+    sender = _str(s, "from", "smtp", path, required=True)
+    assert host and sender
+    return SmtpConfig(host, port, security, _str(s, "user", "smtp", path),
+                      _str(s, "password_env", "smtp", path), sender)
+
+
+def _mail(value: Any, path: Path) -> MailConfig:
+    m = _table(value, "mail", path)
+    to = m.get("summary_to", [])
+    if isinstance(to, str):
+        to = [to]
+    if not isinstance(to, list) or not all(isinstance(x, str) and "@" in x for x in to):
+        raise ConfigError(f"{path}: [mail] summary_to must be a list of email addresses")
+    send_at = _str(m, "send_at", "mail", path) or "08:30"
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})", send_at)
+    if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+        raise ConfigError(f"{path}: [mail] send_at must be a time like \"08:30\", not {send_at!r}")
+    return MailConfig(tuple(to), time(int(match.group(1)), int(match.group(2))))
+
+
+def _workbook(value: Any, path: Path) -> Path | None:
+    w = _table(value, "workbook", path)
+    book = _str(w, "path", "workbook", path)
+    if book is None:
+        return None
+    p = Path(book).expanduser()
+    return p if p.is_absolute() else (path.parent / p).resolve()

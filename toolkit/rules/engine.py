@@ -1,0 +1,209 @@
+"""The rule engine: every rule of SPEC §3 applied to a register, giving one CheckResult."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from toolkit.findings import CODES, Finding
+from toolkit.messages import render
+from toolkit.register import Case, HeaderMap, RegisterData
+from toolkit.rules.calendar import WorkCalendar
+from toolkit.rules.case_ids import assign_case_ids, duplicate_findings
+from toolkit.rules.coerce import to_date_or_none
+from toolkit.rules.deadlines import compute_deadlines
+from toolkit.rules.flags import case_flags
+from toolkit.rules.repeats import find_repeats
+from toolkit.rules.routing import no_route_finding, route
+from toolkit.rules.tables import RuleSet, build_ruleset
+from toolkit.rules.validate import header_findings, read_case
+
+_MESSAGES = {
+    "calendar-unknown": {
+        "zh": "{years} 年的法定节假日安排（调休上班日）尚未公布，日历中没有；该年的时限按普通周末和"
+              "预估节日计算。公布后请在「节假日」表中补录放假和上班日期",
+        "en": "the official holiday schedule (make-up working days) for {years} is not published "
+              "in the calendar yet; deadlines in that year assume ordinary weekends and estimated "
+              "holidays. Add the official days off and working days to the 节假日 sheet once known",
+    },
+}
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class CaseResult:
+    """What the toolkit derived for one register row."""
+
+    case: Case
+    case_id_assigned: bool = False
+    department: str | None = None
+    department_source: str | None = None
+    due_response: datetime | None = None
+    due_close: datetime | None = None
+    flags: list[str] = field(default_factory=list)
+    repeat_kind: str | None = None
+    repeat_of: str | None = None
+    repeat_of_row: int | None = None
+    effective_severity: str | None = None
+    issues: list[Finding] = field(default_factory=list)
+
+    @property
+    def row(self) -> int:
+        return self.case.row
+
+    @property
+    def case_id(self) -> str | None:
+        return self.case.case_id
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.issues if f.level == "error")
+
+    @property
+    def overdue(self) -> bool:
+        return "response-overdue" in self.flags or "close-overdue" in self.flags
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "row": self.row,
+            "case_id": self.case_id,
+            "department": self.department,
+            "department_source": self.department_source,
+            "due_response": _iso(self.due_response),
+            "due_close": _iso(self.due_close),
+            "flags": list(self.flags),
+            "repeat_of": self.repeat_of,
+            "repeat_kind": self.repeat_kind,
+            "effective_severity": self.effective_severity,
+            "issues": [f.to_json(with_row=False) for f in self.issues],
+        }
+
+
+@dataclass
+class CheckResult:
+    """The result of `check`: per-row results and workbook-level findings (SPEC §10)."""
+
+    workbook: str
+    as_of: datetime
+    rules: RuleSet
+    headers: HeaderMap
+    cases: list[CaseResult]
+    issues: list[Finding]
+
+    def all_findings(self) -> list[Finding]:
+        return [*self.issues, *(f for c in self.cases for f in c.issues)]
+
+    def summary(self) -> dict[str, int]:
+        findings = self.all_findings()
+        return {
+            "rows": len(self.cases),
+            "errors": sum(1 for f in findings if f.level == "error"),
+            "warnings": sum(1 for f in findings if f.level == "warning"),
+            "open": sum(1 for c in self.cases if c.case.is_open),
+            "overdue": sum(1 for c in self.cases if c.overdue),
+            "due_soon": sum(1 for c in self.cases if "due-soon" in c.flags),
+            "repeats": sum(1 for c in self.cases if c.repeat_kind == "repeat"),
+            "recontacts": sum(1 for c in self.cases if c.repeat_kind == "recontact"),
+            "escalated": sum(1 for c in self.cases if "escalated" in c.flags),
+        }
+
+    def code_counts(self) -> Counter[str]:
+        return Counter(f.code for f in self.all_findings())
+
+    def flag_counts(self) -> Counter[str]:
+        return Counter(flag for c in self.cases for flag in c.flags)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "workbook": self.workbook,
+            "as_of": _iso(self.as_of),
+            "summary": self.summary(),
+            "cases": [c.to_json() for c in self.cases],
+            "issues": [f.to_json() for f in self.issues],
+        }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat(timespec="seconds") if value else None
+
+
+def load_rules(data: RegisterData) -> RuleSet:
+    return build_ruleset(data.rule_sheets, data.path, to_date_or_none)
+
+
+def run_check(
+    data: RegisterData,
+    as_of: datetime,
+    *,
+    rules: RuleSet | None = None,
+    workbook_name: str | None = None,
+    progress: Progress | None = None,
+) -> CheckResult:
+    """Apply every rule to the register as of `as_of`. Pure: no file is opened, no clock read."""
+    rules = rules or load_rules(data)
+    lang = rules.settings.language
+    headers = data.headers
+    total = len(data.rows)
+
+    results: list[CaseResult] = []
+    for i, raw in enumerate(data.rows):
+        case, findings = read_case(raw, headers, rules, as_of)
+        results.append(CaseResult(case, issues=list(findings)))
+        if progress and i % 5000 == 0:
+            progress("check", i, total)
+    cases = [r.case for r in results]
+    by_row = {r.row: r for r in results}
+
+    for f in duplicate_findings(cases, headers, lang):
+        if f.row is not None:
+            by_row[f.row].issues.append(f)
+    for row, case_id in assign_case_ids(cases).items():
+        by_row[row].case.case_id = case_id
+        by_row[row].case_id_assigned = True
+
+    department_header = headers.header("department")
+    for r in results:
+        route_ = route(r.case, rules)
+        r.department, r.department_source = route_.department, route_.source
+        finding = no_route_finding(r.case, route_, department_header, lang)
+        if finding is not None:
+            r.issues.append(finding)
+
+    repeats = find_repeats(cases, rules.settings.repeat_window_days)
+    calendar = WorkCalendar(rules.settings.country, rules.holidays)
+    unknown_years: set[int] = set()
+    for r in results:
+        info = repeats.get(r.row)
+        r.effective_severity = info.effective_severity if info else r.case.severity
+        recontact = bool(info and info.kind == "recontact")
+        if info and info.kind:
+            r.repeat_kind, r.repeat_of, r.repeat_of_row = info.kind, info.of_case_id, info.of_row
+        if not recontact:
+            r.due_response, r.due_close = compute_deadlines(
+                r.case, rules, calendar, r.effective_severity)
+            for due in (r.due_response, r.due_close):
+                if due and not calendar.is_known_year(due.year):
+                    unknown_years.add(due.year)
+        r.flags = case_flags(r.case, r.due_response, r.due_close, r.effective_severity, as_of,
+                             recontact=recontact)
+        r.issues.sort(key=_finding_order)
+
+    issues = header_findings(headers, lang)
+    if unknown_years:
+        years = "、".join(str(y) for y in sorted(unknown_years))
+        issues.append(Finding("calendar-unknown",
+                              render(_MESSAGES, "calendar-unknown", lang, years=years)))
+    if progress:
+        progress("check", total, total)
+    return CheckResult(workbook_name or data.path, as_of, rules, headers, results, issues)
+
+
+_CODE_ORDER = {code: i for i, code in enumerate(CODES)}
+
+
+def _finding_order(f: Finding) -> tuple[int, int]:
+    return (0 if f.level == "error" else 1, _CODE_ORDER.get(f.code, 99))

@@ -1,0 +1,233 @@
+"""The fast reader: the register and rule sheets of a workbook, read once with python-calamine."""
+
+from __future__ import annotations
+
+import logging
+import zipfile
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+
+import python_calamine as calamine
+
+from toolkit.errors import WorkbookError
+from toolkit.register import (
+    BY_KEY,
+    REQUIRED_HEADERS,
+    CellValue,
+    HeaderMap,
+    RawRow,
+    RegisterData,
+    RuleSheet,
+    column_for_header,
+    column_letter,
+)
+from toolkit.rules.tables import REPORT_SHEET, RULE_SHEETS
+from toolkit.sheets.lock import Fingerprint, fingerprint
+
+log = logging.getLogger("toolkit.sheets")
+
+REGISTER_SHEET = "投诉记录"
+SUFFIXES = (".xlsx", ".xlsm")
+# A register is some tens of MB unpacked at 100,000 rows; far more than this is a zip bomb
+# or not a register, and reading it would exhaust memory before saying anything useful.
+MAX_UNPACKED_BYTES = 2 * 1024**3
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTION_INFO = "EncryptionInfo".encode("utf-16-le")
+
+
+@dataclass
+class Workbook:
+    """A workbook as read: the register data, the fingerprint of the bytes read, and the rows
+    of the toolkit's own report sheet (so a re-run can tell whether anything changed)."""
+
+    path: Path
+    data: RegisterData
+    fingerprint: Fingerprint
+    report_rows: list[list[CellValue]] | None
+
+
+def read_workbook(path: Path | str) -> Workbook:
+    """Read the register and rule sheets. Raises WorkbookError (exit 2) with a one-line message
+    for anything that is not a readable register; reading works while Excel has the file open."""
+    path = Path(path)
+    _check_file(path)
+    fp = fingerprint(path)
+    try:
+        book = calamine.CalamineWorkbook.from_path(str(path))
+    except calamine.PasswordError:
+        raise WorkbookError("the workbook is password-protected; remove the password in Excel "
+                            "(File > Info > Protect Workbook) and run again", path=path) from None
+    except Exception as e:  # calamine raises several unrelated types for damaged files
+        raise WorkbookError(f"cannot read the workbook, it looks damaged ({_reason(e)}); "
+                            "open it in Excel and save it again", path=path) from None
+    try:
+        names = list(book.sheet_names)
+        sheet_name, rows = _find_register(book, names, path)
+        data = _register_data(path, sheet_name, rows, names)
+        data.rule_sheets = {n: _rule_sheet(book, n) for n in RULE_SHEETS if n in names}
+        report = _sheet_rows(book, REPORT_SHEET) if REPORT_SHEET in names else None
+    finally:
+        book.close()
+    return Workbook(path, data, fp, report)
+
+
+def _check_file(path: Path) -> None:
+    if not path.exists():
+        raise WorkbookError("no such file", path=path)
+    if path.is_dir():
+        raise WorkbookError("is a folder, not a workbook", path=path)
+    with path.open("rb") as f:
+        head = f.read(8)
+        if head == _OLE_MAGIC:
+            f.seek(0)
+            if _ENCRYPTION_INFO in f.read(1 << 20):
+                raise WorkbookError("the workbook is password-protected; remove the password in "
+                                    "Excel and run again", path=path)
+            raise WorkbookError("this is an old-format .xls workbook; open it in Excel and save it "
+                                "as an Excel Workbook (.xlsx) or macro-enabled workbook (.xlsm)",
+                                path=path)
+    if path.suffix.lower() == ".xls":
+        raise WorkbookError("this is an old-format .xls workbook; save it as .xlsx in Excel",
+                            path=path)
+    if path.suffix.lower() not in SUFFIXES:
+        raise WorkbookError("not an Excel workbook: the toolkit reads .xlsx and .xlsm files",
+                            path=path)
+    if path.stat().st_size == 0:
+        raise WorkbookError("the file is empty (0 bytes)", path=path)
+    try:
+        with zipfile.ZipFile(path) as z:
+            unpacked = sum(i.file_size for i in z.infolist())
+            has_workbook = any(n.lower() == "xl/workbook.xml" for n in z.namelist())
+    except zipfile.BadZipFile:
+        raise WorkbookError("the file is damaged or not an Excel workbook (not a valid .xlsx "
+                            "package)", path=path) from None
+    if not has_workbook:
+        raise WorkbookError("not an Excel workbook (the package has no xl/workbook.xml)", path=path)
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise WorkbookError(f"the workbook unpacks to {unpacked / 1024**3:.1f} GB, more than the "
+                            f"{MAX_UNPACKED_BYTES // 1024**3} GB the toolkit reads; "
+                            "is this really a complaint register?", path=path)
+
+
+def _reason(e: Exception) -> str:
+    text = str(e).strip().splitlines()
+    return (text[0] if text else type(e).__name__)[:160]
+
+
+def _find_register(
+    book: calamine.CalamineWorkbook, names: list[str], path: Path
+) -> tuple[str, list[list[CellValue]]]:
+    """The sheet named 投诉记录, or else the first sheet whose row 1 holds the required headers."""
+    if REGISTER_SHEET in names:
+        return REGISTER_SHEET, _register_rows(book, REGISTER_SHEET, path)
+    for name in names:
+        if name in RULE_SHEETS or name == REPORT_SHEET:
+            continue
+        rows = _sheet_rows(book, name)
+        if rows and not HeaderMap.from_row(rows[0]).missing_required():
+            return name, _register_rows(book, name, path)
+    required = "、".join(c.zh for c in REQUIRED_HEADERS)
+    raise WorkbookError(f"no register sheet: no sheet is named {REGISTER_SHEET} and no sheet has "
+                        f"the headers {required} in row 1", path=path)
+
+
+def _register_rows(
+    book: calamine.CalamineWorkbook, name: str, path: Path
+) -> list[list[CellValue]]:
+    """The register's rows; merged cells are refused, since a merged block hides which
+    complaint its value belongs to."""
+    sheet = book.get_sheet_by_name(name)
+    merged = sheet.merged_cell_ranges or []
+    if merged:
+        (r1, c1), (r2, c2) = merged[0]
+        ref = f"{column_letter(c1 + 1)}{r1 + 1}:{column_letter(c2 + 1)}{r2 + 1}"
+        more = f" (and {len(merged) - 1} more)" if len(merged) > 1 else ""
+        raise WorkbookError(f"cells {ref}{more} are merged; the register needs one complaint per "
+                            "row and one value per cell: unmerge them in Excel (Home > Merge & "
+                            "Center) and run again", path=path, sheet=name)
+    return _sheet_rows(book, name)
+
+
+def _sheet_rows(book: calamine.CalamineWorkbook, name: str) -> list[list[CellValue]]:
+    sheet = book.get_sheet_by_name(name)
+    rows: list[list[CellValue]] = sheet.to_python(skip_empty_area=False)
+    # Keep worksheet row numbers right: calamine starts at the first used cell.
+    start_row, start_col = sheet.start or (0, 0)
+    if start_col:
+        rows = [[None] * start_col + list(r) for r in rows]
+    if start_row:
+        rows = [[] for _ in range(start_row)] + rows
+    return [[_normalise(v) for v in r] for r in rows]
+
+
+def _normalise(value: object) -> CellValue:
+    # calamine gives "" for empty cells and a date (not a datetime) for a date cell at
+    # midnight; mixing date and datetime breaks sorting and subtraction (FINDINGS.md).
+    if value == "" or value is None:
+        return None
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return datetime(value.year, value.month, value.day)
+    if isinstance(value, (str, int, float, bool, datetime, time)):
+        return value
+    return str(value)
+
+
+def _register_data(
+    path: Path, sheet: str, rows: list[list[CellValue]], names: list[str]
+) -> RegisterData:
+    if not rows or not any(v is not None for v in rows[0]):
+        found = _header_row_below(rows)
+        if found:
+            raise WorkbookError(f"the headers are in row {found}, but they must be in row 1; "
+                                "delete the rows above them", path=path, sheet=sheet)
+        raise WorkbookError("the register sheet has no header row: row 1 must hold the column "
+                            f"headers ({'、'.join(c.zh for c in REQUIRED_HEADERS)} …)",
+                            path=path, sheet=sheet)
+    headers = HeaderMap.from_row(rows[0])
+    missing = headers.missing_required()
+    if missing:
+        found = _header_row_below(rows)
+        if found:
+            raise WorkbookError(f"the headers are in row {found}, but they must be in row 1; "
+                                "delete the rows above them", path=path, sheet=sheet)
+        raise WorkbookError("missing required column(s) in row 1: "
+                            + "、".join(f"{c.zh} ({c.en})" for c in missing),
+                            path=path, sheet=sheet)
+    keyed = list(headers.index.items())
+    toolkit_idx = {idx for key, idx in keyed if BY_KEY[key].toolkit}
+    raw_rows: list[RawRow] = []
+    leftovers: list[RawRow] = []
+    last_col = headers.width
+    for i in range(1, len(rows)):
+        cells = rows[i]
+        used = [j for j, v in enumerate(cells) if v is not None]
+        if not used:
+            continue  # blank rows, and whole-sheet formatting down to row 1,048,576
+        last_col = max(last_col, used[-1] + 1)
+        n = len(cells)
+        values = {key: cells[idx] for key, idx in keyed if idx < n and cells[idx] is not None}
+        if all(j in toolkit_idx for j in used):
+            leftovers.append(RawRow(i + 1, values))
+        else:
+            raw_rows.append(RawRow(i + 1, values))
+    return RegisterData(
+        path=str(path), register_sheet=sheet, header_row=1, headers=headers, rows=raw_rows,
+        rule_sheets={}, last_column=last_col, sheet_names=names, toolkit_only_rows=leftovers,
+    )
+
+
+def _header_row_below(rows: list[list[CellValue]]) -> int | None:
+    """The worksheet row (2–10) holding the required headers, when row 1 does not."""
+    for i, row in enumerate(rows[1:10], start=2):
+        keys = {c.key for c in (column_for_header(v) for v in row if v is not None) if c}
+        if all(c.key in keys for c in REQUIRED_HEADERS):
+            return i
+    return None
+
+
+def _rule_sheet(book: calamine.CalamineWorkbook, name: str) -> RuleSheet:
+    rows = _sheet_rows(book, name)
+    headers = [str(v).strip() if v is not None else "" for v in (rows[0] if rows else [])]
+    data = [(i + 1, r) for i, r in enumerate(rows[1:], start=1) if any(v is not None for v in r)]
+    return RuleSheet(name, headers, data)
