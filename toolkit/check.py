@@ -1,9 +1,10 @@
-"""`check`: read the register, apply the rules, write the results back through the lossless writer."""
+"""`check`: read the register, apply the rules, write the results back losslessly."""
 
 from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -13,15 +14,16 @@ from toolkit.register import (
     BY_KEY,
     STAFF_COLUMNS,
     TOOLKIT_COLUMNS,
-    CellValue,
     RegisterData,
     column_letter,
 )
+from toolkit.register import CellValue as ReadValue
 from toolkit.rules.engine import CaseResult, CheckResult, Progress, run_check
 from toolkit.rules.tables import REPORT_SHEET
 from toolkit.sheets.lock import ensure_writable
 from toolkit.sheets.reader import Workbook, read_workbook
 from toolkit.sheets.writer import (
+    CellValue,
     ColumnWrite,
     Highlight,
     OwnedSheet,
@@ -38,14 +40,29 @@ RED, RED_TEXT = "FFC7CE", "9C0006"
 AMBER, AMBER_TEXT = "FFEB9C", "9C5700"
 ORANGE = "FCE4D6"
 
+@dataclass(frozen=True)
+class Words:
+    """The words the toolkit writes into the workbook, in the 设置 language."""
+
+    level: dict[str, str]  # finding level -> word in 校验结果 / 校验报告
+    kind: dict[str, str]  # repeat kind -> prefix in 重复投诉
+    row: str
+    overdue: tuple[str, ...]  # words of the 逾期标记 labels that mean a deadline was missed
+    soon: str
+    ok: str
+    report: tuple[str, ...]
+    sep: str
+
+
 _WORDS = {
-    "zh": {"error": "错误", "warning": "警告", "repeat": "重复投诉", "recontact": "重复来电",
-           "row": "第{row}行", "overdue": ("逾期", "超时"), "soon": "即将到期", "ok": "没有发现问题",
-           "report": ("行号", "投诉编号", "列", "级别", "代码", "说明")},
-    "en": {"error": "error", "warning": "warning", "repeat": "repeat of", "recontact": "re-contact of",
-           "row": "row {row}", "overdue": ("overdue", "late"), "soon": "due soon",
-           "ok": "no problems found",
-           "report": ("Row", "Case ID", "Column", "Level", "Code", "Message")},
+    "zh": Words({"error": "错误", "warning": "警告"},
+                {"repeat": "重复投诉", "recontact": "重复来电"},
+                "第{row}行", ("逾期", "超时"), "即将到期", "没有发现问题",
+                ("行号", "投诉编号", "列", "级别", "代码", "说明"), "；"),
+    "en": Words({"error": "error", "warning": "warning"},
+                {"repeat": "repeat of", "recontact": "re-contact of"},
+                "row {row}", ("overdue", "late"), "due soon", "no problems found",
+                ("Row", "Case ID", "Column", "Level", "Code", "Message"), "; "),
 }
 
 
@@ -92,8 +109,8 @@ def toolkit_values(r: CaseResult, headers: dict[str, str], lang: str) -> dict[st
     labels = FLAGS_EN if lang == "en" else FLAGS
     repeat: str | None = None
     if r.repeat_kind:
-        target = r.repeat_of or words["row"].format(row=r.repeat_of_row)  # type: ignore[union-attr]
-        repeat = f"{words[r.repeat_kind]} {target}"
+        target = r.repeat_of or words.row.format(row=r.repeat_of_row)
+        repeat = f"{words.kind[r.repeat_kind]} {target}"
     return {
         "due_response": r.due_response,
         "due_close": r.due_close,
@@ -111,8 +128,8 @@ def check_text(issues: list[Finding], headers: dict[str, str], lang: str) -> str
     parts = []
     for f in issues:
         tag = f"[{headers.get(f.field) or BY_KEY[f.field].zh}]" if f.field else ""
-        parts.append(f"{words[f.level]}{tag} {f.message}")
-    return "；".join(parts) if lang == "zh" else "; ".join(parts)
+        parts.append(f"{words.level[f.level]}{tag} {f.message}")
+    return words.sep.join(parts)
 
 
 def build_edit(book: Workbook, result: CheckResult) -> WorkbookEdit:
@@ -144,8 +161,8 @@ def build_edit(book: Workbook, result: CheckResult) -> WorkbookEdit:
             if not _same(raw.get(key), value):
                 writes[key][r.row] = value
     for raw in data.toolkit_only_rows:
-        for key, value in raw.values.items():
-            if BY_KEY[key].toolkit and value is not None:
+        for key in raw.values:
+            if BY_KEY[key].toolkit:
                 writes[key][raw.row] = None
 
     columns = []
@@ -171,7 +188,7 @@ def _uses_english(data: RegisterData) -> bool:
     return english > len(shown) / 2
 
 
-def _same(old: CellValue, new: CellValue) -> bool:
+def _same(old: ReadValue, new: CellValue) -> bool:
     if isinstance(old, str) and isinstance(new, str):
         return old.strip() == new.strip()
     if isinstance(old, datetime) and isinstance(new, datetime):
@@ -179,7 +196,7 @@ def _same(old: CellValue, new: CellValue) -> bool:
     return old == new
 
 
-def _same_rows(old: list[list[CellValue]] | None, new: list[list[CellValue]]) -> bool:
+def _same_rows(old: list[list[ReadValue]] | None, new: list[list[CellValue]]) -> bool:
     if old is None:
         return False
     trimmed = [_trim(r) for r in old]
@@ -188,7 +205,7 @@ def _same_rows(old: list[list[CellValue]] | None, new: list[list[CellValue]]) ->
     return trimmed == [_trim(r) for r in new]
 
 
-def _trim(row: list[CellValue]) -> list[CellValue]:
+def _trim(row: Sequence[ReadValue]) -> list[ReadValue]:
     out = list(row)
     while out and out[-1] is None:
         out.pop()
@@ -199,19 +216,20 @@ def report_sheet(result: CheckResult, data: RegisterData) -> OwnedSheet:
     """The 校验报告 sheet: one line per problem, linked to the cell it is about."""
     lang = result.rules.settings.language
     words = _WORDS[lang]
-    rows: list[list[CellValue]] = [list(words["report"])]
+    rows: list[list[CellValue]] = [list(words.report)]
     links: dict[tuple[int, int], str] = {}
     quoted = "'" + data.register_sheet.replace("'", "''") + "'"
     found: list[tuple[Finding, CaseResult | None]] = [(f, None) for f in result.issues]
     found += [(f, r) for r in result.cases for f in r.issues]
     for f, r in found:
         header = data.headers.header(f.field) if f.field else None
-        rows.append([f.row, r.case_id if r else None, header, words[f.level], f.code, f.message])
+        rows.append([f.row, r.case_id if r else None, header, words.level[f.level], f.code,
+                     f.message])
         if f.row is not None:
             col = data.headers.index.get(f.field or "case_id", data.headers.index["case_id"])
             links[(len(rows), 1)] = f"{quoted}!{column_letter(col + 1)}{f.row}"
     if len(rows) == 1:
-        rows.append([None, None, None, None, None, words["ok"]])
+        rows.append([None, None, None, None, None, words.ok])
     return OwnedSheet(REPORT_SHEET, rows, widths={1: 7, 2: 11, 3: 12, 4: 7, 5: 16, 6: 90},
                       links=links)
 
@@ -235,14 +253,14 @@ def highlights(index: dict[str, int], headers: dict[str, str], lang: str) -> lis
             out.append(Highlight(ref(col.key)[0], has(check_cell, f"[{headers[col.key]}]"),
                                  RED, RED_TEXT))
     flags_range, flags_cell = ref("flags")
-    late = "OR(" + ",".join(has(flags_cell, w) for w in words["overdue"]) + ")"
+    late = "OR(" + ",".join(has(flags_cell, w) for w in words.overdue) + ")"
     out.append(Highlight(flags_range, late, RED, RED_TEXT))
-    out.append(Highlight(flags_range, f"AND(NOT({late}),{has(flags_cell, words['soon'])})",
+    out.append(Highlight(flags_range, f"AND(NOT({late}),{has(flags_cell, words.soon)})",
                          AMBER, AMBER_TEXT))
     check_range = ref("check")[0]
-    err = has(check_cell, words["error"])
+    err = has(check_cell, words.level["error"])
     out.append(Highlight(check_range, err, RED, RED_TEXT))
-    out.append(Highlight(check_range, f"AND(NOT({err}),{has(check_cell, words['warning'])})",
+    out.append(Highlight(check_range, f"AND(NOT({err}),{has(check_cell, words.level['warning'])})",
                          AMBER, AMBER_TEXT))
     sev_range, sev_cell = ref("effective_severity")
     out.append(Highlight(sev_range, f'OR({sev_cell}="重大",{sev_cell}="强烈")', RED, RED_TEXT))

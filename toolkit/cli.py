@@ -68,6 +68,8 @@ def handle_errors(fn: F) -> F:
         verbose = bool(ctx.obj and ctx.obj.get("verbose"))
         try:
             return fn(*args, **kwargs)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
         except ToolkitError as e:
             if verbose:
                 traceback.print_exc()

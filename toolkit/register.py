@@ -6,11 +6,10 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from enum import Enum
-from typing import Any
+from enum import StrEnum
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     """How a column's values are read and checked."""
 
     TEXT = "text"
@@ -41,7 +40,8 @@ CHANNELS = ("电话", "邮件", "现场", "书面", "网站", "业务部转接",
 CUSTOMER_TYPES = ("经销商", "终端客户", "重点客户")
 REGIONS = ("国内", "国外")
 DEFAULT_CATEGORIES = (
-    "产品质量", "技术能力", "服务过程", "销售过程", "备件供应", "随车文件", "财务问题", "物流运输", "其他",
+    "产品质量", "技术能力", "服务过程", "销售过程", "备件供应",
+    "随车文件", "财务问题", "物流运输", "其他",
 )
 SEVERITIES = ("一般", "中级", "强烈", "重大")
 SUBSTANTIATED = ("是", "否", "待查")

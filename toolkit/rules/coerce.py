@@ -1,7 +1,8 @@
-"""Turning raw cell values into typed values: dates in every form staff type them, numbers as text."""
+"""Turning raw cell values into typed values: dates in every form staff type, numbers as text."""
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date, datetime, time, timedelta
 
@@ -32,7 +33,8 @@ def text(value: CellValue) -> str | None:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, datetime):
-        s = value.strftime("%Y-%m-%d %H:%M") if value.time() != time(0) else value.date().isoformat()
+        midnight = value.time() == time(0)
+        s = value.date().isoformat() if midnight else value.strftime("%Y-%m-%d %H:%M")
     else:
         s = str(value)
     s = s.strip()
@@ -72,10 +74,9 @@ def to_datetime(value: CellValue) -> datetime | None:
             return datetime(y, mo, d, hh, mm, ss)
         except ValueError as e:
             raise CoerceError(f"'{s}' is not a real date ({e})") from None
-    try:
+    # A serial number pasted as text; but a bare year such as "2026" is not 1905-07-18.
+    if re.fullmatch(r"\d{5}(\.\d+)?", s):
         return from_serial(float(s))
-    except ValueError:
-        pass
     raise CoerceError(f"'{s}' is not a date")
 
 
@@ -101,15 +102,16 @@ def to_number(value: CellValue) -> float | None:
         return None
     if isinstance(value, bool):
         raise CoerceError(f"{value} is not a number")
-    if isinstance(value, (int, float)):
-        return float(value)
     if isinstance(value, (date, time, timedelta)):
         raise CoerceError(f"{value} is a date, not a number")
-    s = _NUMBER_JUNK.sub("", str(value))
     try:
-        return float(s)
-    except ValueError:
-        raise CoerceError(f"'{str(value).strip()}' is not a number") from None
+        n = float(value if isinstance(value, (int, float)) else _NUMBER_JUNK.sub("", str(value)))
+    except (ValueError, OverflowError):  # OverflowError: an int too large for a float
+        n = math.nan
+    # float() also reads 'nan' and 'inf', which are no amount or quantity anyone typed.
+    if not math.isfinite(n):
+        raise CoerceError(f"'{str(value).strip()}' is not a number")
+    return n
 
 
 def to_int(value: CellValue) -> int | None:

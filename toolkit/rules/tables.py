@@ -152,7 +152,8 @@ DEFAULT_LIMITS: tuple[TimeLimitRule, ...] = (
 )
 
 DEFAULT_DEPARTMENTS: tuple[Department, ...] = (
-    *(Department(n) for n in ("质量部", "技术部", "客服部", "销售部", "备件部", "物流部", "财务部")),
+    *(Department(n)
+      for n in ("质量部", "技术部", "客服部", "销售部", "备件部", "物流部", "财务部")),
     Department("总经理办公室", receives_escalations=True),
 )
 
@@ -275,8 +276,9 @@ def _limits(sheet: RuleSheet, path: str) -> tuple[TimeLimitRule, ...]:
                 raise t.fail(row, key, f"'{text or ''}' is not a time limit; write Nd (days) "
                                        "or Nwd (working days), e.g. 2d or 5wd")
             limits.append(limit)
-        rules.append(TimeLimitRule(t.text(cells, "category") or "*", t.text(cells, "severity") or "*",
-                                   t.text(cells, "region") or "*", limits[0], limits[1], row))
+        rules.append(TimeLimitRule(
+            t.text(cells, "category") or "*", t.text(cells, "severity") or "*",
+            t.text(cells, "region") or "*", limits[0], limits[1], row))
     return tuple(rules)
 
 
@@ -309,7 +311,8 @@ def _holidays(
         if day is None:
             raise t.fail(row, "date", f"'{raw}' is not a date; write e.g. 2027-01-01")
         if kind not in ("放假", "上班", "off", "work", "holiday", "working"):
-            raise t.fail(row, "type", f"'{kind or ''}' must be 放假 (day off) or 上班 (working day)")
+            raise t.fail(row, "type",
+                         f"'{kind or ''}' must be 放假 (day off) or 上班 (working day)")
         out.append(HolidayOverride(day, kind in ("上班", "work", "working"), t.text(cells, "note")))
     return tuple(out)
 
@@ -337,7 +340,8 @@ def _settings(sheet: RuleSheet, path: str) -> Settings:
                 continue
             m = re.fullmatch(r"(\d{1,2})[:：](\d{2})(?::\d{2})?", value)
             if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
-                raise t.fail(row, "value", f"{item} '{value}' is not a time of day; write e.g. 16:30")
+                raise t.fail(row, "value",
+                             f"{item} '{value}' is not a time of day; write e.g. 16:30")
             values[attr] = time(int(m.group(1)), int(m.group(2)))
         elif attr in ("repeat_window_days", "backups"):
             try:
@@ -373,7 +377,8 @@ def build_ruleset(
                      if has(DEPARTMENTS_SHEET) else DEFAULT_DEPARTMENTS),
         holidays=(_holidays(sheets[HOLIDAYS_SHEET], path, to_date)
                   if has(HOLIDAYS_SHEET) else ()),
-        settings=_settings(sheets[SETTINGS_SHEET], path) if has(SETTINGS_SHEET) else DEFAULT_SETTINGS,
+        settings=(_settings(sheets[SETTINGS_SHEET], path)
+                  if has(SETTINGS_SHEET) else DEFAULT_SETTINGS),
         from_workbook={name: has(name) for name in RULE_SHEETS},
     )
 

@@ -7,6 +7,7 @@ import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import Any
 
 import python_calamine as calamine
 
@@ -151,7 +152,7 @@ def _register_rows(
 
 def _sheet_rows(book: calamine.CalamineWorkbook, name: str) -> list[list[CellValue]]:
     sheet = book.get_sheet_by_name(name)
-    rows: list[list[CellValue]] = sheet.to_python(skip_empty_area=False)
+    rows: list[list[Any]] = sheet.to_python(skip_empty_area=False)
     # Keep worksheet row numbers right: calamine starts at the first used cell.
     start_row, start_col = sheet.start or (0, 0)
     if start_col:

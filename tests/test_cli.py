@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import datetime
+from pathlib import Path
+
+import click
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from workbooks import good_row, make_register
+
+from toolkit.check import check_workbook
+from toolkit.cli import cli
+
+AS_OF = "2026-11-24T09:00"
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def run(*args: str) -> click.testing.Result:
+    return CliRunner().invoke(cli, list(args))
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def command_names() -> list[str]:
+    assert isinstance(cli, click.Group)
+    return sorted(cli.commands)
+
+
+def test_every_command_has_help_and_is_in_the_readme() -> None:
+    readme = README.read_text(encoding="utf-8")
+    assert run("--help").exit_code == 0
+    for name in command_names():
+        result = run(name, "--help")
+        assert result.exit_code == 0, name
+        assert len(result.output.splitlines()) > 3, name
+        assert f"complaints {name}" in readme, name
+
+
+def test_version() -> None:
+    result = run("--version")
+    assert result.exit_code == 0 and re.search(r"\d+\.\d+\.\d+", result.output)
+
+
+def test_check_json_equals_the_library_result(tmp_path: Path) -> None:
+    book = make_register(tmp_path / "r.xlsx", [good_row(), good_row(case_id="", phone="123")])
+    before = digest(book)
+    result = run("check", str(book), "--as-of", AS_OF, "--dry-run", "--json")
+    assert result.exit_code == 1, result.output  # the bad phone is an error
+    doc = json.loads(result.stdout)
+    library = check_workbook(book, datetime(2026, 11, 24, 9), dry_run=True).result.to_json()
+    assert doc == library
+    assert digest(book) == before  # --dry-run leaves the file byte-identical
+    assert set(doc) == {"workbook", "as_of", "summary", "cases", "issues"}
+    assert doc["as_of"] == "2026-11-24T09:00:00"
+    assert "nothing written" in result.stderr
+
+
+def test_check_writes_back_and_second_run_changes_nothing(tmp_path: Path) -> None:
+    book = make_register(tmp_path / "r.xlsx", [good_row(case_id=None, category="产品质量",
+                                                        description="车门异响，要求更换",
+                                                        product="X5", batch="B1",
+                                                        evidence="IMG_1.jpg")],
+                         keys=[*good_row(), "product", "batch", "evidence", "department"])
+    first = run("check", str(book), "--as-of", AS_OF)
+    assert first.exit_code == 0, first.output
+    assert "results written" in first.output
+    wb = openpyxl.load_workbook(book, read_only=True)
+    rows = list(wb["投诉记录"].iter_rows(values_only=True))
+    header = list(rows[0])
+    row = dict(zip(header, rows[1], strict=False))
+    assert row["投诉编号"] == "2611-0001"
+    assert row["责任部门"] == "质量部"
+    assert row["回复时限"] == datetime(2026, 11, 4, 16, 30)
+    assert row["结案时限"] == datetime(2026, 11, 5, 16, 30)
+    assert "结案逾期" in row["逾期标记"]
+    assert "校验报告" in wb.sheetnames
+    wb.close()
+    written = digest(book)
+    second = run("check", str(book), "--as-of", AS_OF)
+    assert second.exit_code == 0
+    assert "already up to date" in second.output
+    assert digest(book) == written
+    assert list((tmp_path / ".bak").iterdir())
+
+
+@pytest.mark.parametrize("content", [b"", b"garbage", b"PK\x03\x04broken"])
+def test_bad_input_exit_2_one_line_no_traceback(tmp_path: Path, content: bytes) -> None:
+    book = tmp_path / "bad.xlsx"
+    book.write_bytes(content)
+    result = run("check", str(book))
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert str(book) in result.stderr
+    assert book.read_bytes() == content
+
+
+def test_bad_as_of_is_a_usage_error(tmp_path: Path) -> None:
+    book = make_register(tmp_path / "r.xlsx", [good_row()])
+    result = run("check", str(book), "--as-of", "yesterday")
+    assert result.exit_code == 2 and "YYYY-MM-DD" in result.stderr
+
+
+def test_refuses_to_write_while_open_in_excel(tmp_path: Path) -> None:
+    book = make_register(tmp_path / "r.xlsx", [good_row(case_id=None)])
+    (tmp_path / "~$r.xlsx").write_bytes(b"\x05alice")
+    before = digest(book)
+    result = run("check", str(book), "--as-of", AS_OF)
+    assert result.exit_code == 2 and "Excel" in result.stderr
+    assert digest(book) == before
+    assert run("check", str(book), "--as-of", AS_OF, "--dry-run").exit_code == 0
+
+
+def test_init_creates_and_refuses_to_overwrite(tmp_path: Path) -> None:
+    book = tmp_path / "new.xlsx"
+    assert run("init", str(book)).exit_code == 0
+    assert book.exists()
+    again = run("init", str(book))
+    assert again.exit_code == 2 and "already exists" in again.stderr
+    checked = run("check", str(book), "--dry-run", "--as-of", AS_OF)
+    assert checked.exit_code == 0, checked.output

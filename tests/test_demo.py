@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from toolkit.cli import cli
+from toolkit.sheets.reader import read_workbook
+
+
+def test_demo_end_to_end(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    result = CliRunner().invoke(cli, ["demo", str(out), "--as-of", "2026-11-24T09:00"])
+    assert result.exit_code == 0, result.output
+    book = out / "演示投诉台账.xlsx"
+    assert str(book) in result.output.splitlines()[-1]
+    doc = json.loads((out / "check.json").read_text(encoding="utf-8"))
+    s = doc["summary"]
+    assert s["rows"] >= 300
+    assert s["errors"] > 0 and s["overdue"] > 0 and s["repeats"] > 0 and s["recontacts"] > 0
+    codes = {i["code"] for c in doc["cases"] for i in c["issues"]}
+    assert {"bad-phone", "bad-date", "missing", "status-mismatch", "duplicate-id"} <= codes
+    # Every case has a number and a department after the write-back.
+    data = read_workbook(book).data
+    assert all(r.get("case_id") for r in data.rows if r.get("received_at"))
+    assert all(r.get("due_close") or r.get("check") or r.get("repeat_of") for r in data.rows)
+    assert "校验报告" in data.sheet_names
+
+    # Running the demo again rebuilds its own workbook rather than failing.
+    again = CliRunner().invoke(cli, ["demo", str(out), "--as-of", "2026-11-24T09:00"])
+    assert again.exit_code == 0, again.output

@@ -1,0 +1,88 @@
+"""Deadlines: the 回复时限 and 结案时限 of a case from the time-limit table (SPEC §3.2)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta
+
+from toolkit.register import Case
+from toolkit.rules.calendar import WorkCalendar
+from toolkit.rules.tables import Limit, RuleSet, TimeLimitRule
+
+WILDCARD = "*"
+DEFAULT_REGION = "国内"
+
+
+def _matches(pattern: str, value: str | None) -> bool:
+    return pattern == WILDCARD or (value is not None and pattern == value)
+
+
+def find_limit(
+    rules: Sequence[TimeLimitRule], category: str | None, severity: str | None, region: str | None
+) -> TimeLimitRule | None:
+    """The first row of the time-limit table matching the case; None when no row does.
+
+    A missing value (None) only matches `*`, except the region: a blank 区域 means 国内.
+    """
+    region = region or DEFAULT_REGION
+    for rule in rules:
+        if (_matches(rule.category, category) and _matches(rule.severity, severity)
+                and _matches(rule.region, region)):
+            return rule
+    return None
+
+
+def receipt_day(start: datetime | date, cutoff: time) -> date:
+    """The day the clock starts: the date received, or the next day when received after the
+    cut-off (exactly at the cut-off still counts as that day). A bare date has no time, so it
+    is its own receipt day."""
+    if isinstance(start, datetime):
+        day = start.date()
+        return day + timedelta(days=1) if start.time() > cutoff else day
+    return start
+
+
+def due_at(
+    start: datetime | date,
+    limit: Limit,
+    calendar: WorkCalendar,
+    cutoff: time,
+    *,
+    from_day: date | None = None,
+) -> datetime:
+    """The deadline for `limit` counted from `start` (or from `from_day`, e.g. a 预约日期,
+    which replaces the receipt day): the due day at the cut-off time."""
+    day = from_day if from_day is not None else receipt_day(start, cutoff)
+    if limit.working:
+        due = calendar.add_working_days(day, limit.count)
+    else:
+        due = calendar.next_working_day(day + timedelta(days=limit.count))
+    return datetime.combine(due, cutoff)
+
+
+def compute_deadlines(
+    case: Case, rules: RuleSet, calendar: WorkCalendar, severity: str | None
+) -> tuple[datetime | None, datetime | None]:
+    """(回复时限, 结案时限) of a case, `severity` being its effective severity.
+
+    Both are None when 受理时间 or 类别 is missing (or could not be read), or when no row of
+    the time-limit table matches (a team's own table need not end with a catch-all row).
+    """
+    if case.received_at is None or case.category is None:
+        return None, None
+    rule = find_limit(rules.limits, case.category, severity, case.region)
+    if rule is None:
+        return None, None
+    cutoff = rules.settings.cutoff
+    start = case.received_at
+    day = receipt_day(start, cutoff)
+    response = due_at(start, rule.response, calendar, cutoff, from_day=day)
+    appointment = case.appointment_on
+    if appointment is not None:
+        if isinstance(appointment, datetime):  # a date cell may still carry a time
+            appointment = appointment.date()
+        # An appointment earlier than the receipt day is a typing slip, not a reason to end
+        # the closure clock before the complaint arrived: the later of the two days counts.
+        day = max(appointment, day)
+    close = due_at(start, rule.close, calendar, cutoff, from_day=day)
+    return response, close

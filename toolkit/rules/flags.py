@@ -1,0 +1,64 @@
+"""Flags of a case as of a moment: overdue, late, due soon, escalated (SPEC §3.3)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from toolkit.findings import FLAGS
+from toolkit.register import Case, severity_rank
+
+DUE_SOON = timedelta(hours=24)
+_MAJOR = "重大"
+
+
+def case_flags(
+    case: Case,
+    due_response: datetime | None,
+    due_close: datetime | None,
+    effective_severity: str | None,
+    as_of: datetime,
+    *,
+    recontact: bool = False,
+) -> list[str]:
+    """The flag codes of a case, in the order of `toolkit.findings.FLAGS`.
+
+    Being *at* a deadline is not being past it: only as_of > deadline is overdue.
+    """
+    # A re-contact is the same complaint as the open case it repeats: that case's deadlines
+    # and escalation govern, so this row must not be counted or mailed a second time.
+    if recontact:
+        return []
+    flags: set[str] = set()
+    is_open = case.is_open
+
+    if due_response is not None:
+        responded = case.first_response_at
+        # Closing a case means the customer has been answered; a closed row without a
+        # recorded first response is judged by its closing time instead of being reported
+        # overdue for ever after. (A closed row with neither time gets no response flag.)
+        if responded is None and not is_open:
+            responded = case.closed_at
+        if responded is not None:
+            if responded > due_response:
+                flags.add("responded-late")
+        elif is_open and as_of > due_response:
+            flags.add("response-overdue")
+
+    if due_close is not None:
+        if is_open:
+            if as_of > due_close:
+                flags.add("close-overdue")
+            elif "response-overdue" not in flags and as_of < due_close <= as_of + DUE_SOON:
+                flags.add("due-soon")
+        elif case.closed_at is not None and case.closed_at > due_close:
+            flags.add("closed-late")
+
+    if _escalated(case.severity, effective_severity):
+        flags.add("escalated")
+    return [code for code in FLAGS if code in flags]
+
+
+def _escalated(own: str | None, effective: str | None) -> bool:
+    if effective == _MAJOR:
+        return True
+    return severity_rank(own) >= 0 and severity_rank(effective) > severity_rank(own)
