@@ -155,7 +155,10 @@ def build_edit(book: Workbook, result: CheckResult) -> WorkbookEdit:
         raw = raw_by_row[r.row]
         if r.case_id_assigned:
             writes["case_id"][r.row] = r.case_id
-        if "department" in index and raw.get("department") is None and r.department:
+        # The default department is not written: its no-route warning must stay until a
+        # person fills 责任部门 or adds a routing rule, and a second run must change nothing.
+        if ("department" in index and raw.get("department") is None and r.department
+                and r.department_source in ("rule", "complained")):
             writes["department"][r.row] = r.department
         for key, value in toolkit_values(r, headers, lang).items():
             if not _same(raw.get(key), value):
