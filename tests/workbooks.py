@@ -54,6 +54,9 @@ def make_register(
               [BY_KEY[k].en if english else BY_KEY[k].zh for k in keys])
     for r in rows:
         ws.append([r.get(k) for k in keys])
+        for cell in ws[ws.max_row]:
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"  # staff typed text that looks like a formula
     for name, sheet_rows in extra_sheets.items():
         other = wb.create_sheet(name)
         for sr in sheet_rows:

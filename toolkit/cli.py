@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import traceback
 from collections.abc import Callable
@@ -75,6 +76,11 @@ def handle_errors(fn: F) -> F:
                 traceback.print_exc()
             click.echo(f"错误 error: {e.message}", err=True)
             ctx.exit(e.exit_code)
+        except BrokenPipeError:
+            # The reader of our output went away (`| head`): stop quietly, as cat does.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            ctx.exit(EXIT_FINDINGS)
         except KeyboardInterrupt:
             click.echo("interrupted; nothing was written", err=True)
             ctx.exit(130)

@@ -29,6 +29,8 @@ value, in receipt order, ready for `sheets.template.build_register`). With the d
   some rows.
 
 Datetimes are naive local times; no value lies after `as_of` except the planted `future` one.
+The fixed tables (staff, customers, products, complaint texts) are in `demo_texts`, the
+planted invalid cells, late claims and probe in `demo_defects`.
 """
 
 from __future__ import annotations
@@ -39,6 +41,28 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from toolkit.demo_defects import plant_invalid, plant_late_claims
+from toolkit.demo_texts import (
+    BRANDS,
+    CITIES,
+    DEALER_SUFFIXES,
+    EVIDENCE,
+    FLEETS,
+    GENERIC_RESOLUTIONS,
+    GIFTS,
+    GIVEN,
+    HANDLERS,
+    KEY_CUSTOMERS,
+    OVERSEAS,
+    PARTS,
+    RECEIVERS,
+    SURNAMES,
+    TEXTS,
+    UNRESOLVABLE,
+    URGENT,
+    VEHICLES,
+    Text,
+)
 from toolkit.register import CHANNELS, SEVERITIES
 
 Row = dict[str, object]
@@ -54,151 +78,6 @@ CLOSE_DAYS = {"产品质量": 2, "技术能力": 2, "随车文件": 2, "服务�
 CATEGORY_WEIGHTS = {"产品质量": 24, "技术能力": 8, "服务过程": 16, "销售过程": 10, "备件供应": 14,
                     "随车文件": 6, "财务问题": 8, "物流运输": 10, "其他": 4}
 SEVERITY_WEIGHTS = (72, 19, 7, 2)
-RECEIVERS = ("王丽", "陈静", "刘洋", "赵敏", "孙婷")
-HANDLERS = {"质量部": ("周建国", "吴磊"), "技术部": ("郑浩", "冯涛"), "客服部": ("何佳", "王丽"),
-            "销售部": ("马超", "林峰"), "备件部": ("胡斌", "高翔"), "物流部": ("罗军", "梁勇"),
-            "财务部": ("宋雪", "唐敏")}
-
-CITIES = (("杭州", "0571"), ("宁波", "0574"), ("温州", "0577"), ("上海", "021"), ("南京", "025"),
-          ("苏州", "0512"), ("合肥", "0551"), ("芜湖", "0553"), ("武汉", "027"), ("长沙", "0731"),
-          ("郑州", "0371"), ("济南", "0531"), ("青岛", "0532"), ("成都", "028"), ("重庆", "023"),
-          ("西安", "029"), ("广州", "020"), ("深圳", "0755"), ("福州", "0591"), ("南昌", "0791"),
-          ("石家庄", "0311"), ("沈阳", "024"), ("昆明", "0871"), ("天津", "022"), ("北京", "010"))
-BRANDS = (("顺达", "shunda"), ("恒通", "hengtong"), ("鑫源", "xinyuan"), ("华瑞", "huarui"),
-          ("众诚", "zhongcheng"), ("远航", "yuanhang"), ("德信", "dexin"), ("宏运", "hongyun"),
-          ("金港", "jingang"), ("瑞丰", "ruifeng"), ("安泰", "antai"), ("博远", "boyuan"),
-          ("锦程", "jincheng"), ("鸿发", "hongfa"), ("嘉禾", "jiahe"), ("天和", "tianhe"),
-          ("骏马", "junma"), ("盛世", "shengshi"), ("永鑫", "yongxin"), ("通达", "tongda"))
-DEALER_SUFFIXES = ("汽车销售服务有限公司", "汽车贸易有限公司", "新能源汽车销售有限公司",
-                   "汽车服务有限公司")
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余"
-GIVEN = ("伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟",
-         "涛", "明", "超", "秀兰", "霞", "平", "刚", "桂英", "建华", "志强", "海燕", "晓东", "雪梅")
-FLEETS = ("城东物流有限公司", "快捷配送服务有限公司", "惠民出租汽车有限公司",
-          "绿源环卫服务有限公司", "诚信搬家服务有限公司", "安居物业管理有限公司")
-KEY_CUSTOMERS = (("长江城市物流集团有限公司", "cjlogistics"), ("江南公交集团有限公司", "jnbus"),
-                 ("安行网约车服务有限公司", "anxing"), ("东海港口集团有限公司", "donghaiport"),
-                 ("华东城市配送集团有限公司", "hdpeisong"))
-OVERSEAS = (("Almaty Auto Trade LLP", "Aidos Nurlanov", "+7 727 355 {n4}", "almaty-auto.kz"),
-            ("Tashkent Motors LLC", "Bekzod Karimov", "+998 71 200 {n4}", "tashkentmotors.uz"),
-            ("Gulf Star Motors FZE", "Omar Haddad", "+971 4 321 {n4}", "gulfstar.ae"),
-            ("Lima Autos S.A.C.", "Carlos Quispe", "+51 1 440 {n4}", "limaautos.pe"))
-
-VEHICLES = ("E5 纯电动轿车", "X7 SUV", "T6 电动轻卡", "M3 电动物流车", "S30 微型电动车")
-PARTS = ("动力电池包 BP-48", "车载充电机 OBC-6.6", "电机控制器 MCU-80", "前大灯总成", "空调压缩机",
-         "前制动片套件", "雨刮电机", "DC-DC 转换器", "组合仪表", "后视镜总成")
-GIFTS = ("全年免费保养", "原厂脚垫和行车记录仪", "家用充电桩及安装", "首年商业险", "五年免费流量")
-
-# (complaint, resolutions that fit it) per category. Placeholders: {product} the 产品名称,
-# {batch} {qty} {order} the row's own 生产批次/数量/订单号, {vin} {km} {days} {hours} {gift}
-# {amount} made up. 产品质量 has separate texts for vehicles and for parts.
-Text = tuple[str, tuple[str, ...]]
-_SWAP = ("经检测确认属实，免费更换问题件，问题件返厂分析。", "为客户更换新件并补偿相应费用。")
-TEXTS: dict[str, tuple[Text, ...]] = {
-    "产品质量/整车": (
-        ("客户反映车辆行驶约{km}公里后出现底盘异响，VIN {vin}，要求检测处理。",
-         ("更换前悬架下摆臂衬套，试车异响消除。", "检测确认为正常工况噪声，已向客户说明。")),
-        ("新车交付不到一个月天窗漏水，VIN {vin}，客户要求换车。",
-         ("更换天窗排水管及密封条，淋雨试验合格，赠送一次保养。",)),
-        ("同批次{batch}共{qty}台车充电时报绝缘故障，无法充电。",
-         ("升级电池管理系统软件并更换高压线束，已全部恢复。",)),
-        ("满电续航不足标称的七成，客户怀疑动力电池质量问题，VIN {vin}。",
-         ("检测电池健康度正常，系冬季低温影响，已向客户解释用车建议。",
-          "电池模组一致性差，更换电池模组。")),
-        ("车门漆面起泡、局部锈蚀，提车仅{days}天，VIN {vin}。",
-         ("服务站重新喷漆处理，补偿客户交通费用。",)),
-    ),
-    "产品质量/零部件": (
-        ("{product}（批次{batch}）到货后发现{qty}件外壳开裂，客户要求更换，已提供照片。", _SWAP),
-        ("{product}装车后无法正常工作，故障灯常亮，批次{batch}共{qty}件出现相同问题。", _SWAP),
-        ("{product}表面锈蚀，批次{batch}，数量{qty}件，客户拒收。",
-         ("退回问题件，补发合格品。", "经检测为仓储受潮，补发合格品并改进包装。")),
-        ("{product}使用不到三个月即损坏，批次{batch}，客户质疑质量。",
-         ("检测确认为使用不当所致，已向客户说明并赠送一次免费保养。",) + _SWAP),
-    ),
-    "技术能力": (
-        ("服务站对{product}的故障排查三次仍未找到原因，客户质疑技术人员能力。",
-         ("厂家技术人员到站排查，更换整车控制器后故障排除。",)),
-        ("客户咨询{product}软件升级问题，技术支持前后答复不一致。",
-         ("技术部统一答复口径，已向客户书面说明升级方案。",)),
-        ("OTA升级后倒车影像失效，服务站表示无法处理，VIN {vin}。",
-         ("已推送软件补丁并远程确认功能恢复。",)),
-        ("维修后同一故障再次出现，客户要求厂家技术人员到现场，VIN {vin}。",
-         ("厂家技术人员上门检修，故障排除，客户确认。",)),
-        ("维修手册版本过旧，服务站按手册操作后{product}出现新故障。",
-         ("下发最新版维修手册，组织服务站培训并重新维修。",)),
-    ),
-    "服务过程": (
-        ("售后人员上门服务态度差，未按约定时间到达，客户等待{hours}小时。",
-         ("服务站负责人向客户致歉，对相关人员进行考核。",)),
-        ("服务站接待人员推诿，客户多次来电无人回复。",
-         ("安排专人跟进并赠送保养券，客户接受。", "服务站负责人上门致歉并整改接待流程。")),
-        ("保养后车内脏污未清理，客户要求服务站道歉。", ("服务站致歉并免费洗车，客户接受。",)),
-        ("服务热线等待时间过长，转接三次仍未解决问题。", ("已回电解决客户问题并致歉。",)),
-        ("服务顾问承诺当天交车，实际延误{days}天且未主动告知客户。",
-         ("服务站致歉并减免工时费。",)),
-    ),
-    "销售过程": (
-        ("销售顾问承诺赠送的{gift}未兑现，客户要求按合同履行。",
-         ("经销商按合同补齐承诺内容，客户确认。",)),
-        ("合格证交付不及时，提车{days}天仍无法上牌。", ("经销商已交付合格证，客户已上牌。",)),
-        ("经销商加价销售，成交价高于厂家公布的指导价。",
-         ("厂家约谈经销商并责令整改，加价部分已返还客户。",)),
-        ("交车时发现车辆配置与订单{order}约定不一致。",
-         ("经销商为客户加装缺失配置并致歉。", "经协商为客户调换符合订单配置的车辆。")),
-        ("销售人员夸大续航里程，客户认为存在误导，要求书面说明。",
-         ("向客户书面说明续航测试工况，销售顾问接受培训考核。",)),
-        ("客户取消订单{order}，经销商拖延退款定金已{days}天。",
-         ("定金已全额退回，客户确认到账。",)),
-    ),
-    "备件供应": (
-        ("订购的{product}已等待{days}天仍未到货，车辆停在服务站无法使用。",
-         ("协调总库紧急调拨，已到货安装。",)),
-        ("备件订单{order}发错型号，{product}无法安装。", ("重新发出正确型号，错发件已退回。",)),
-        ("{product}缺货，服务站告知需等待一个月以上，客户不能接受。",
-         ("从邻近备件中心调货，三天内到货安装。", "提供代步车，备件到货后优先安装。")),
-        ("{product}售价高于厂家公布价格，客户质疑乱收费。", ("按厂家指导价重新结算，差价退还。",)),
-    ),
-    "随车文件": (
-        ("车辆交付时缺少随车文件（合格证、一致性证书），无法办理上牌，VIN {vin}。",
-         ("已补寄随车文件，客户签收。",)),
-        ("随车的使用说明书和保修手册缺失，客户要求补寄。", ("已补寄说明书和保修手册。",)),
-        ("随车文件中的VIN与车辆实际VIN不一致，车管所不予登记，VIN {vin}。",
-         ("重新开具合格证并加急寄出，客户已上牌。",)),
-        ("合格证邮寄{days}天仍未收到，快递单号查询无记录。", ("重新补办合格证并专人送达。",)),
-    ),
-    "财务问题": (
-        ("开具的增值税发票抬头错误，需作废重开。", ("财务部已重开发票并寄出。",)),
-        ("订单{order}已取消，退款{days}天仍未到账。", ("款项已原路退回，客户确认到账。",)),
-        ("季度返利对账金额与经销商账目不一致，差额{amount}元。", ("已重新对账并补差。",)),
-        ("多收了一笔服务费{amount}元，客户要求退款。", ("多收款项已退回，客户确认。",)),
-        ("发票迟迟未寄出，影响客户月底报销。", ("发票已加急寄出，客户签收。",)),
-    ),
-    "物流运输": (
-        ("{qty}件{product}到货时外包装破损、内件变形，已在签收单上备注并拍照。",
-         ("与承运商协商赔偿，公司补发破损货物的一半。",)),
-        ("收货时发现短少{qty}件{product}，与发货单不符。", ("已补发短少货物，承运商承担运费。",)),
-        ("商品车运输途中刮伤，左前门漆面划痕约10厘米，VIN {vin}。",
-         ("商品车已补漆修复，承运商承担费用。",)),
-        ("承运司机未按约定时间送达，延误{days}天，影响客户交车。",
-         ("向客户说明延误原因并致歉，对承运商考核。",)),
-        ("错装：订购{product}，收到的是其他型号，共{qty}件。",
-         ("已补发正确型号，错装件由物流取回。",)),
-    ),
-    "其他": (
-        ("官网车型配置信息与实际车辆不符，客户要求更正。", ("已更正官网信息并向客户致谢。",)),
-        ("客户反映促销活动规则不清楚，未能参加抽奖。", ("已向客户解释活动规则并补发纪念品。",)),
-        ("客户建议服务站增加周末营业时间，目前周日不接待。", ("已记录建议，转相关部门评估。",)),
-        ("展厅停车位不足，客户多次无法停车。", ("已向客户解释并协调临时停车位。",)),
-    ),
-}
-URGENT = {"强烈": ("客户提出高额索赔，", "客户情绪激动，"),
-          "重大": ("客户称将向媒体曝光，", "客户已向12315投诉，", "涉及行车安全，")}
-GENERIC_RESOLUTIONS = ("已向客户解释原因并致歉，问题已处理，客户认可。",
-                       "责任部门整改完成，已回复客户。")
-UNRESOLVABLE = "多次协商未达成一致，客户坚持其诉求，按无法解决关闭并单独纳入统计。"
-EVIDENCE = ("IMG_{n}.jpg、IMG_{m}.jpg", "IMG_{n}.jpg、视频.mp4", "VID_{n}.mp4",
-            "签收单照片.jpg、IMG_{n}.jpg", "https://pan.example.com/s/{n}")
 
 
 @dataclass
@@ -622,8 +501,10 @@ class _Builder:
             repeats=[(position[a], position[b]) for a, b in planted_repeats],
             recontacts=[(position[a], position[b]) for a, b in planted_recontacts])
         self._number(rows)
-        self._plant_late_claims(demo)
-        self._plant_invalid(demo)
+        paired = {i for pair in demo.repeats + demo.recontacts for i in pair}
+        demo.warnings = plant_late_claims(rows, self.rng, avoid=paired)
+        demo.invalid, demo.probes = plant_invalid(rows, self.as_of, self.rng, paired=paired,
+                                                  avoid=set(demo.warnings))
         demo.rows = [{k: v for k, v in r.items() if v is not None and not k.startswith("_")}
                      for r in rows]
         return demo
@@ -775,89 +656,6 @@ class _Builder:
         for row in [r for r in rows if str(r["case_id"]).startswith(last_month)][-6:]:
             row["case_id"] = None
 
-    def _plant_late_claims(self, demo: DemoRegister) -> None:
-        candidates = [i for i, r in enumerate(demo.rows) if r["category"] == "物流运输"
-                      and i not in _paired(demo)]
-        for i in self.rng.sample(candidates, min(2, len(candidates))):
-            received = demo.rows[i]["received_at"]
-            assert isinstance(received, datetime)
-            demo.rows[i]["delivered_on"] = received.date() - timedelta(days=self.rng.randint(9, 16))
-            demo.warnings[i] = "late-claim"
-
-    def _plant_invalid(self, demo: DemoRegister) -> None:
-        rows, as_of = demo.rows, self.as_of
-        recent = f"{as_of:%y%m}"
-        # Rows whose dates could change how a planted pair is classified stay untouched.
-        pair_customers = {rows[i]["customer"] for i in _paired(demo)}
-        free = [i for i in range(len(rows)) if i not in _paired(demo) and i not in demo.warnings
-                and rows[i].get("case_id") and not str(rows[i]["case_id"]).startswith(recent)]
-        self.rng.shuffle(free)
-
-        def pick(test: Callable[[Row], object] | None = None) -> int:
-            for i in free:
-                if test is None or test(rows[i]):
-                    free.remove(i)
-                    return i
-            raise AssertionError("no demo row fits")  # MIN_ROWS rules this out
-
-        def closed(r: Row) -> bool:
-            return r.get("status") == "已结案" and r["customer"] not in pair_customers
-
-        i = pick()
-        rows[i]["phone"] = "138123456"  # a digit short
-        demo.invalid[i] = "bad-phone"
-        i = pick(lambda r: r.get("first_response_at"))
-        rows[i]["first_response_at"] = f"{as_of.year}-13-45 09:30"
-        demo.invalid[i] = "bad-date"
-        i = pick()
-        rows[i]["description"] = None
-        demo.invalid[i] = "missing"
-        i = pick(closed)
-        rows[i]["closed_at"] = None
-        demo.invalid[i] = "status-mismatch"
-        i = pick(closed)
-        rows[i]["follow_up"] = "不满意"
-        demo.invalid[i] = "unhappy-closed"
-        i = pick(lambda r: r.get("quantity"))
-        rows[i]["quantity"] = -2
-        demo.invalid[i] = "bad-number"
-        i = pick()
-        received = rows[i]["received_at"]
-        assert isinstance(received, datetime)
-        previous = (received.replace(day=1) - timedelta(days=1)).strftime("%y%m")
-        used = {str(r.get("case_id")) for r in rows}
-        number = sum(1 for u in used if u.startswith(previous)) + self.rng.randint(20, 80)
-        while f"{previous}-{number:04d}" in used:  # a wrong month, not also a duplicate
-            number += 1
-        rows[i]["case_id"] = f"{previous}-{number:04d}"  # the month typed wrong
-        demo.invalid[i] = "bad-id"
-        i = pick(lambda r: int(str(r["case_id"])[-4:]) > 3)
-        month = str(rows[i]["case_id"])[:4]
-        above = max(j for j in range(i) if str(rows[j].get("case_id") or "")[:4] == month)
-        rows[i]["case_id"] = rows[above]["case_id"]  # copied down from the row above
-        demo.invalid[i] = "duplicate-id"
-        i = pick()
-        rows[i]["email"] = "wang.li@163"
-        demo.invalid[i] = "bad-email"
-        i = pick(closed)
-        closed_at = rows[i]["closed_at"]
-        assert isinstance(closed_at, datetime)
-        typo = closed_at.replace(year=closed_at.year + 1, day=min(closed_at.day, 28))
-        if typo <= as_of:
-            typo = typo.replace(year=as_of.year + 1)
-        rows[i]["closed_at"] = typo
-        demo.invalid[i] = "future"  # the year typed wrong
-        i = pick(closed)
-        received = rows[i]["received_at"]
-        assert isinstance(received, datetime)
-        rows[i]["closed_at"] = received - timedelta(days=1, hours=2)
-        demo.invalid[i] = "order"
-        i = pick()
-        rows[i]["severity"] = "紧急"
-        demo.invalid[i] = "bad-enum"
-        i = pick()
-        rows[i]["description"] = '=HYPERLINK("http://example.com/x","点击查看")客户邮件原文粘贴'
-        demo.probes.append(i)
 
 
 def _approval(row: Row) -> bool:
@@ -881,10 +679,6 @@ def _received(row: Row) -> datetime:
     value = row["received_at"]
     assert isinstance(value, datetime)
     return value
-
-
-def _paired(demo: DemoRegister) -> set[int]:
-    return {i for pair in demo.repeats + demo.recontacts for i in pair}
 
 
 def relations(rows: list[Row], window_days: int = 30) -> dict[int, tuple[str, int]]:

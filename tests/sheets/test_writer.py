@@ -21,6 +21,7 @@ from toolkit.errors import WorkbookChangedError, WorkbookError, WorkbookLockedEr
 from toolkit.register import CellValue
 from toolkit.sheets import writer
 from toolkit.sheets.lock import fingerprint
+from toolkit.sheets.worksheet import WS_ORDER, Worksheet
 from toolkit.sheets.writer import (
     ColumnWrite,
     Highlight,
@@ -631,7 +632,7 @@ def test_an_internal_error_is_a_clear_error_and_changes_nothing(
     def broken(self: Any, highlights: Any) -> None:
         raise IndexError("list index out of range")
 
-    monkeypatch.setattr(writer._Worksheet, "set_highlights", broken)
+    monkeypatch.setattr(Worksheet, "set_highlights", broken)
     with pytest.raises(WorkbookError, match="internal error: IndexError.*left unchanged"):
         save_edit(book, check_edit(), expected=None)
     assert book.read_bytes() == original
@@ -702,7 +703,7 @@ def top_level(xml: str) -> list[str]:
 
 def assert_schema_order(xml: str) -> None:
     names = top_level(xml)
-    ranks = [writer.WS_ORDER.index(n.encode()) for n in names]
+    ranks = [WS_ORDER.index(n.encode()) for n in names]
     assert ranks == sorted(ranks), names
 
 

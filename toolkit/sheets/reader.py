@@ -125,7 +125,7 @@ def _find_register(
     for name in names:
         if name in RULE_SHEETS or name == REPORT_SHEET:
             continue
-        rows = _sheet_rows(book, name)
+        rows = _register_rows(book, name, path, refuse_merged=False)
         if rows and not HeaderMap.from_row(rows[0]).missing_required():
             return name, _register_rows(book, name, path)
     required = "、".join(c.zh for c in REQUIRED_HEADERS)
@@ -134,12 +134,13 @@ def _find_register(
 
 
 def _register_rows(
-    book: calamine.CalamineWorkbook, name: str, path: Path
-) -> list[list[CellValue]]:
-    """The register's rows; merged cells are refused, since a merged block hides which
-    complaint its value belongs to."""
-    sheet = book.get_sheet_by_name(name)
-    merged = sheet.merged_cell_ranges or []
+    book: calamine.CalamineWorkbook, name: str, path: Path, *, refuse_merged: bool = True
+) -> list[list[Any]]:
+    """The register's rows as calamine gives them ("" for an empty cell: normalising all
+    3 million cells of a large register costs more than the read). Merged cells are refused,
+    since a merged block hides which complaint its value belongs to."""
+    sheet = book.get_sheet_by_name(name)  # parses the sheet: call it once
+    merged = (sheet.merged_cell_ranges or []) if refuse_merged else []
     if merged:
         (r1, c1), (r2, c2) = merged[0]
         ref = f"{column_letter(c1 + 1)}{r1 + 1}:{column_letter(c2 + 1)}{r2 + 1}"
@@ -147,11 +148,15 @@ def _register_rows(
         raise WorkbookError(f"cells {ref}{more} are merged; the register needs one complaint per "
                             "row and one value per cell: unmerge them in Excel (Home > Merge & "
                             "Center) and run again", path=path, sheet=name)
-    return _sheet_rows(book, name)
+    return _raw_rows(sheet)
 
 
 def _sheet_rows(book: calamine.CalamineWorkbook, name: str) -> list[list[CellValue]]:
-    sheet = book.get_sheet_by_name(name)
+    """A small sheet's rows, every cell normalised."""
+    return [[_normalise(v) for v in r] for r in _raw_rows(book.get_sheet_by_name(name))]
+
+
+def _raw_rows(sheet: calamine.CalamineSheet) -> list[list[Any]]:
     rows: list[list[Any]] = sheet.to_python(skip_empty_area=False)
     # Keep worksheet row numbers right: calamine starts at the first used cell.
     start_row, start_col = sheet.start or (0, 0)
@@ -159,7 +164,7 @@ def _sheet_rows(book: calamine.CalamineWorkbook, name: str) -> list[list[CellVal
         rows = [[None] * start_col + list(r) for r in rows]
     if start_row:
         rows = [[] for _ in range(start_row)] + rows
-    return [[_normalise(v) for v in r] for r in rows]
+    return rows
 
 
 def _normalise(value: object) -> CellValue:
@@ -175,8 +180,9 @@ def _normalise(value: object) -> CellValue:
 
 
 def _register_data(
-    path: Path, sheet: str, rows: list[list[CellValue]], names: list[str]
+    path: Path, sheet: str, raw: list[list[Any]], names: list[str]
 ) -> RegisterData:
+    rows = [[_normalise(v) for v in r] for r in raw[:10]]  # the header, or where it went
     if not rows or not any(v is not None for v in rows[0]):
         found = _header_row_below(rows)
         if found:
@@ -196,19 +202,26 @@ def _register_data(
                             + "、".join(f"{c.zh} ({c.en})" for c in missing),
                             path=path, sheet=sheet)
     keyed = list(headers.index.items())
-    toolkit_idx = {idx for key, idx in keyed if BY_KEY[key].toolkit}
+    toolkit_keys = {key for key, _ in keyed if BY_KEY[key].toolkit}
     raw_rows: list[RawRow] = []
     leftovers: list[RawRow] = []
     last_col = headers.width
-    for i in range(1, len(rows)):
-        cells = rows[i]
-        used = [j for j, v in enumerate(cells) if v is not None]
-        if not used:
-            continue  # blank rows, and whole-sheet formatting down to row 1,048,576
-        last_col = max(last_col, used[-1] + 1)
+    for i in range(1, len(raw)):
+        cells = raw[i]
         n = len(cells)
-        values = {key: cells[idx] for key, idx in keyed if idx < n and cells[idx] is not None}
-        if all(j in toolkit_idx for j in used):
+        filled = n - cells.count("") - cells.count(None)
+        if not filled:
+            continue  # blank rows, and whole-sheet formatting down to row 1,048,576
+        values: dict[str, CellValue] = {}
+        for key, idx in keyed:
+            if idx < n:
+                v = cells[idx]
+                if v != "" and v is not None:
+                    values[key] = _normalise(v) if type(v) is not str else v
+        if len(values) < filled:  # something outside the known columns: find the last one
+            last_col = max(last_col, max(j for j, v in enumerate(cells) if v != "" and
+                                         v is not None) + 1)
+        if len(values) == filled and toolkit_keys.issuperset(values):
             leftovers.append(RawRow(i + 1, values))
         else:
             raw_rows.append(RawRow(i + 1, values))

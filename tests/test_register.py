@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from toolkit.register import (
+    BY_KEY,
+    COLUMNS,
+    REQUIRED_HEADERS,
+    STAFF_COLUMNS,
+    TOOLKIT_COLUMNS,
+    HeaderMap,
+    column_for_header,
+    column_letter,
+)
+
+
+def test_column_table_matches_spec() -> None:
+    assert len(STAFF_COLUMNS) == 31 and len(TOOLKIT_COLUMNS) == 6
+    assert [c.zh for c in REQUIRED_HEADERS] == [
+        "投诉编号", "受理时间", "受理人", "客户名称", "联系电话", "投诉类别", "投诉级别",
+        "投诉内容", "状态"]
+    assert [c.key for c in TOOLKIT_COLUMNS] == [
+        "due_response", "due_close", "flags", "repeat_of", "effective_severity", "check"]
+    assert BY_KEY["severity"].choices == ("一般", "中级", "强烈", "重大")
+    assert BY_KEY["status"].choices == ("新建", "处理中", "待回访", "已结案", "无法解决")
+    for attr in ("key", "zh", "en"):
+        values = [getattr(c, attr) for c in COLUMNS]
+        assert len(values) == len(set(values)), attr
+
+
+def test_headers_match_in_chinese_english_any_case_and_width() -> None:
+    assert column_for_header("投诉编号") is BY_KEY["case_id"]
+    assert column_for_header(" case id ") is BY_KEY["case_id"]
+    assert column_for_header("RESPONSIBLE DEPT") is BY_KEY["department"]
+    assert column_for_header("投诉 编号") is BY_KEY["case_id"]
+    assert column_for_header("备注") is None
+
+
+def test_header_map_reports_unknown_and_repeated_headers() -> None:
+    h = HeaderMap.from_row(["状态", None, "Case ID", "备注", "投诉编号"])
+    assert h.index == {"status": 0, "case_id": 2}
+    assert h.unknown == [(3, "备注"), (4, "投诉编号")]
+    assert h.width == 5
+    assert [c.key for c in h.missing_required()] == [
+        "received_at", "receiver", "customer", "phone", "category", "severity", "description"]
+    assert h.header("case_id") == "Case ID" and h.header("phone") == "联系电话"
+
+
+def test_column_letters() -> None:
+    assert [column_letter(n) for n in (1, 26, 27, 52, 703, 16384)] == [
+        "A", "Z", "AA", "AZ", "AAA", "XFD"]
