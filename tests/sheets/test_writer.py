@@ -20,6 +20,7 @@ import python_calamine as calamine
 from toolkit.errors import WorkbookChangedError, WorkbookError, WorkbookLockedError
 from toolkit.register import CellValue
 from toolkit.sheets import writer
+from toolkit.sheets.cells import column_number
 from toolkit.sheets.lock import fingerprint
 from toolkit.sheets.worksheet import WS_ORDER, Worksheet
 from toolkit.sheets.writer import (
@@ -793,3 +794,13 @@ def test_a_new_sheet_goes_after_chart_and_hidden_sheets(tmp_path: Path) -> None:
     with pytest.raises(WorkbookError, match="not an ordinary worksheet"):
         save_edit(path, WorkbookEdit(REGISTER, owned_sheets=[OwnedSheet("图表", [["x"]])]),
                   expected=None)
+
+
+def test_cells_inserted_inside_a_row_keep_column_order(book: Path) -> None:
+    # 责任部门 (column V) is blank in the fixture: the filled value goes between cells.
+    save_edit(book, check_edit(), expected=None)
+    sheet_data = split_sheet(parts(book)[SHEET].decode())[1]
+    for row in re.findall(r"<row [^>]*>(.*?)</row>", sheet_data):
+        refs = re.findall(r'<c r="([A-Z]+)\d+"', row)
+        numbers = [column_number(ref) for ref in refs]
+        assert numbers == sorted(numbers) and len(set(numbers)) == len(numbers), refs

@@ -6,7 +6,7 @@ import re
 
 from toolkit.errors import WorkbookError
 from toolkit.register import CellValue, column_letter
-from toolkit.sheets.cells import TEMPORAL, inline, number, parse_range, temporal
+from toolkit.sheets.cells import TEMPORAL, column_number, inline, number, parse_range, temporal
 from toolkit.sheets.edit import ColumnWrite, Highlight
 from toolkit.sheets.sheetdata import SheetData
 from toolkit.sheets.styles import Styles
@@ -49,6 +49,10 @@ class Worksheet:
         self.written: dict[int, set[int]] = {}
         self.letters: dict[int, bytes] = {}
         self.unnumbered_cells = False
+        # Cell references in document order, to find where a cell goes inside a row without
+        # parsing every cell of it (only used when every cell carries r=, as Excel writes).
+        self.cell_ref = re.compile(re.escape(b"<" + self.p + b"c") + rb' r="([A-Z]{1,3})\d+"')
+        self.columns_of: dict[bytes, int] = {}
         self.date_styles: dict[tuple[int, str], int] = {}
 
     # -- columns --------------------------------------------------------------
@@ -194,8 +198,8 @@ class Worksheet:
                     last = self.scan.last_cell(cursor, inner_end)
                     if last is None or last[0] < col:
                         where = cursor if last is None else last[2]
-                    else:
-                        cells = self.scan.row_cells(inner_start, inner_end)
+                    else:  # the new cell goes before a later one: find that one
+                        where = self._first_cell_after(col, cursor, inner_end)
             if hit is None and cells is not None:
                 k = next((k for k, c in enumerate(cells) if c[0] >= col and c[1] >= cursor),
                          None)
@@ -234,6 +238,18 @@ class Worksheet:
         if m.group(3):
             tag = tag[:-2].rstrip() + b">"
         return b"".join([tag, *out, b"</" + qname + b">"]), row_end
+
+    def _first_cell_after(self, col: int, start: int, end: int) -> int:
+        """Where the first cell right of column `col` starts, between start and end."""
+        columns = self.columns_of
+        for m in self.cell_ref.finditer(self.doc.xml, start, end):
+            letters = m.group(1)
+            n = columns.get(letters)
+            if n is None:
+                n = columns[letters] = column_number(letters)
+            if n > col:
+                return m.start()
+        return end
 
     def _letter(self, col: int) -> bytes:
         letter = self.letters.get(col)
