@@ -18,6 +18,7 @@ import python_calamine as calamine
 
 from toolkit.errors import UsageError
 from toolkit.register import (
+    COLUMNS,
     DEFAULT_CATEGORIES,
     STAFF_COLUMNS,
     TOOLKIT_COLUMNS,
@@ -40,7 +41,7 @@ from toolkit.rules.tables import (
 from toolkit.sheets.template import DEPARTMENT_LIST, build_register
 
 SHEETS = ["投诉记录", "分派规则", "时限规则", "部门", "节假日", "设置"]
-LETTER = {c.key: column_letter(i) for i, c in enumerate(STAFF_COLUMNS, start=1)}
+LETTER = {c.key: column_letter(i) for i, c in enumerate(COLUMNS, start=1)}
 
 
 @pytest.fixture
@@ -66,8 +67,8 @@ def test_sheets_and_staff_headers(book: Path) -> None:
     assert wb.sheet_names == SHEETS
     wb.close()
     rows = calamine_rows(book, "投诉记录")
-    assert rows == [[c.zh for c in STAFF_COLUMNS]]  # header only; check appends its columns
-    assert not {c.zh for c in TOOLKIT_COLUMNS} & set(rows[0])
+    # Header only: staff columns, then the toolkit's (check fills those).
+    assert rows == [[c.zh for c in STAFF_COLUMNS] + [c.zh for c in TOOLKIT_COLUMNS]]
     headers = HeaderMap.from_row(rows[0])
     assert not headers.missing_required() and not headers.unknown
 
@@ -114,14 +115,15 @@ def test_register_sheet_layout(book: Path) -> None:
     assert wb.properties.title == "投诉登记台账"
     assert wb.properties.creator == "complaint-toolkit"
     assert ws.freeze_panes == "B2"
-    assert ws.auto_filter.ref == f"A1:{LETTER['status']}1"
-    for i, col in enumerate(STAFF_COLUMNS, start=1):
+    assert ws.auto_filter.ref == f"A1:{LETTER['check']}1"
+    for i, col in enumerate(COLUMNS, start=1):
         cell = ws.cell(1, i)
-        assert cell.font.b and cell.fill.fgColor.rgb.endswith(("DDEBF7", "F8CBAD"))
+        fills = ("D9D9D9",) if col.toolkit else ("DDEBF7", "F8CBAD")
+        assert cell.font.b and cell.fill.fgColor.rgb.endswith(fills)
         assert cell.alignment.wrap_text and cell.alignment.horizontal == "center"
         assert ws.column_dimensions[column_letter(i)].width == col.width
     # Column styles are what a newly typed cell takes in Excel.
-    for col in STAFF_COLUMNS:
+    for col in COLUMNS:
         fmt = ws.column_dimensions[LETTER[col.key]].number_format
         if col.kind is Kind.DATETIME:
             assert fmt == "yyyy-mm-dd hh:mm", col.key
@@ -178,7 +180,7 @@ def test_rows_are_written_in_column_order_with_formats(tmp_path: Path) -> None:
     path = build_register(tmp_path / "r.xlsx", rows=[row, {"customer": "第二行", "status": ""}])
     rows = calamine_rows(path, "投诉记录")
     assert len(rows) == 3
-    got = dict(zip((c.key for c in STAFF_COLUMNS), rows[1], strict=True))
+    got = dict(zip((c.key for c in COLUMNS), rows[1], strict=True))
     for key, value in row.items():
         if isinstance(value, datetime) and value.time() == datetime.min.time():
             value = value.date()  # calamine returns a date for a midnight date cell
@@ -190,7 +192,7 @@ def test_rows_are_written_in_column_order_with_formats(tmp_path: Path) -> None:
     assert ws[f"{LETTER['delivered_on']}2"].number_format == "yyyy-mm-dd"
     assert ws[f"{LETTER['appointment_on']}2"].number_format == "yyyy-mm-dd"
     assert ws[f"{LETTER['case_id']}2"].number_format == "@"
-    assert ws.auto_filter.ref == f"A1:{LETTER['status']}3"
+    assert ws.auto_filter.ref == f"A1:{LETTER['check']}3"
 
 
 def test_formula_like_text_stays_text(tmp_path: Path) -> None:
@@ -245,7 +247,7 @@ def test_unknown_row_key_is_a_programming_error(tmp_path: Path) -> None:
 def test_english_headers(tmp_path: Path) -> None:
     path = build_register(tmp_path / "register.xlsx", english=True)
     header = calamine_rows(path, "投诉记录")[0]
-    assert header == [c.en for c in STAFF_COLUMNS]
+    assert header == [c.en for c in COLUMNS]
     headers = HeaderMap.from_row(header)
     assert not headers.missing_required() and not headers.unknown
     settings = {r[0]: r[1] for r in calamine_rows(path, "设置")[1:]}
@@ -277,7 +279,7 @@ def test_libreoffice_opens_the_workbook(tmp_path: Path) -> None:
     register = files.get("book-投诉记录.csv") or files.get("book.csv")
     assert register is not None, sorted(files)
     lines = register.read_text(encoding="utf-8").splitlines()
-    assert lines[0] == ",".join(c.zh for c in STAFF_COLUMNS)
+    assert lines[0] == ",".join(c.zh for c in COLUMNS)
     cells = lines[1].split(",")
     assert cells[:2] == ["2611-0001", "2026-11-03 09:30"]
     assert "=1+2 不是公式" in cells and "2026-11-01" in cells

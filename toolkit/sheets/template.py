@@ -19,6 +19,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from toolkit.errors import UsageError, WorkbookError
 from toolkit.register import (
+    COLUMNS,
     CUSTOMER_TYPES,
     DEFAULT_CATEGORIES,
     REGIONS,
@@ -74,6 +75,7 @@ _DEPARTMENT_KEYS = frozenset({"department", "complained_dept"})
 
 _HEADER_FONT = Font(name="Calibri", size=11, bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+_TOOLKIT_FILL = PatternFill("solid", fgColor="D9D9D9")
 # Required columns stand out so a new team member sees what a row cannot do without.
 _REQUIRED_FILL = PatternFill("solid", fgColor="F8CBAD")
 _HEADER_ALIGN = Alignment(horizontal="center", vertical="center", wrap_text=True)
@@ -158,10 +160,12 @@ def _check_keys(rows: Sequence[Mapping[str, object]]) -> None:
 # 投诉记录
 
 def _register_sheet(ws: Worksheet, rows: Sequence[Mapping[str, object]], lang: str) -> None:
-    last_col = column_letter(len(STAFF_COLUMNS))
-    for i, col in enumerate(STAFF_COLUMNS, start=1):
+    # The toolkit's columns come with the template, styled apart (grey: filled by `check`,
+    # not by staff), so they look like the rest of the register from day one.
+    last_col = column_letter(len(COLUMNS))
+    for i, col in enumerate(COLUMNS, start=1):
         cell = ws.cell(1, i, col.en if lang == "en" else col.zh)
-        _style_header(cell, required=col.required)
+        _style_header(cell, required=col.required, toolkit=col.toolkit)
         letter = column_letter(i)
         dim = ws.column_dimensions[letter]
         dim.width = col.width
@@ -366,9 +370,9 @@ def _settings_sheet(ws: Worksheet, settings: Settings) -> None:
     ws.column_dimensions["B"].number_format = TEXT_FORMAT
 
 
-def _style_header(cell: Any, *, required: bool = False) -> None:
+def _style_header(cell: Any, *, required: bool = False, toolkit: bool = False) -> None:
     cell.font = _HEADER_FONT
-    cell.fill = _REQUIRED_FILL if required else _HEADER_FILL
+    cell.fill = _TOOLKIT_FILL if toolkit else _REQUIRED_FILL if required else _HEADER_FILL
     cell.alignment = _HEADER_ALIGN
     cell.border = _HEADER_BORDER
 
