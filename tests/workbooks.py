@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import openpyxl
+import python_calamine as calamine
 
 from toolkit.register import BY_KEY, CellValue
 
@@ -63,3 +65,12 @@ def make_register(
             other.append(list(sr))
     wb.save(path)
     return path
+
+
+def sheet_rows(path: Path, sheet: str) -> list[list[Any]]:
+    """A sheet's rows as python-calamine, an independent reader, sees them."""
+    book = calamine.CalamineWorkbook.from_path(str(path))
+    try:
+        return book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    finally:
+        book.close()

@@ -15,6 +15,7 @@ from typing import Any
 import openpyxl
 import pytest
 import python_calamine as calamine
+from workbooks import sheet_rows
 
 from toolkit.errors import UsageError
 from toolkit.register import (
@@ -49,12 +50,7 @@ def book(tmp_path: Path) -> Path:
     return build_register(tmp_path / "投诉台账.xlsx")
 
 
-def calamine_rows(path: Path, sheet: str) -> list[list[Any]]:
-    wb = calamine.CalamineWorkbook.from_path(str(path))
-    try:
-        return wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-    finally:
-        wb.close()
+calamine_rows = sheet_rows
 
 
 def sheet_xml(path: Path, n: int = 1) -> str:

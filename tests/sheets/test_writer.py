@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 import python_calamine as calamine
+from workbooks import sheet_rows
 
 from toolkit.errors import WorkbookChangedError, WorkbookError, WorkbookLockedError
 from toolkit.register import CellValue
@@ -105,12 +106,7 @@ def letter(col: int) -> str:
     return writer.column_letter(col)
 
 
-def rows_of(path: Path, sheet: str) -> list[list[Any]]:
-    book = calamine.CalamineWorkbook.from_path(str(path))
-    try:
-        return book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-    finally:
-        book.close()
+rows_of = sheet_rows
 
 
 def written_cells(edit: WorkbookEdit) -> set[tuple[str, int]]:
@@ -517,7 +513,7 @@ def test_a_failed_check_of_the_written_file_leaves_the_original_intact(book: Pat
 KILLER = """
 import sys, time, zipfile
 from pathlib import Path
-sys.path.insert(0, {tests!r})
+sys.path[:0] = [{tests!r}, str(Path({tests!r}).parent)]
 from test_writer import check_edit
 from toolkit.sheets.writer import save_edit
 real = zipfile.ZipFile.writestr
@@ -540,10 +536,12 @@ def test_a_process_killed_while_writing_leaves_the_original_intact(book: Path) -
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
                             cwd=Path(__file__).parents[2])
     assert proc.stdout is not None
-    assert proc.stdout.readline().strip() == "writing"
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(30)
-    proc.stdout.close()
+    try:
+        assert proc.stdout.readline().strip() == "writing"
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(30)
+        proc.stdout.close()
     assert book.read_bytes() == original
     assert rows_of(book, REGISTER)[0][0] == "投诉编号"
     leftovers = [p for p in book.parent.iterdir() if writer._TEMP_MARK in p.name]

@@ -312,18 +312,13 @@ def _routing_sheet(ws: Worksheet) -> None:
     _validate(ws, "C", _list(_inline(CUSTOMER_TYPES), "请选择", "留空表示所有客户类型",
                              "客户类型只能是：" + "、".join(CUSTOMER_TYPES)))
     _validate(ws, "D", _list(DEPARTMENT_LIST, "请选择", "", _TEXTS["dept-error"]["zh"]))
-    ws["F1"] = "说明"
-    ws["F1"].font = _HEADER_FONT
-    notes = (
+    _notes(ws, 6, (
         "从上到下第一条匹配的规则生效。",
         "类别填 * 表示任意类别；关键词用、或逗号分隔，投诉内容包含任一关键词即匹配，"
         "留空表示不看内容。",
         "客户类型留空表示任意客户类型；责任部门须是「部门」表中的部门名称。",
         "已填写责任部门或被投诉部门的投诉不按本表分派。",
-    )
-    for i, note in enumerate(notes, start=2):
-        ws.cell(i, 6, note)
-    ws.column_dimensions["F"].width = 60
+    ))
 
 
 def _limits_sheet(ws: Worksheet) -> None:
@@ -334,16 +329,20 @@ def _limits_sheet(ws: Worksheet) -> None:
                              "级别只能是 * 或：" + "、".join(SEVERITIES)))
     _validate(ws, "C", _list(_inline(("*", *REGIONS)), "请选择", "* 表示任意区域",
                              "区域只能是 * 或：" + "、".join(REGIONS)))
-    ws["G1"] = "说明"
-    ws["G1"].font = _HEADER_FONT
-    notes = (
+    _notes(ws, 7, (
         "从上到下第一条匹配的规则生效；类别、级别、区域填 * 表示任意。",
         "时限写 Nd（N 个自然日，到期日遇节假日顺延）或 Nwd（N 个工作日），例如 2d、5wd。",
         "设置表的截止时间（默认 16:30）之后受理的投诉从次日起算；到期日的截止时间为时限。",
-    )
+    ))
+
+
+def _notes(ws: Worksheet, column: int, notes: Sequence[str]) -> None:
+    """A 说明 column beside a rule table: the rules' meaning, where the manager edits them."""
+    header = ws.cell(1, column, "说明")
+    header.font = _HEADER_FONT
     for i, note in enumerate(notes, start=2):
-        ws.cell(i, 7, note)
-    ws.column_dimensions["G"].width = 60
+        ws.cell(i, column, note)
+    ws.column_dimensions[column_letter(column)].width = 60
 
 
 def _departments_sheet(ws: Worksheet) -> None:
