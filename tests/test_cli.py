@@ -58,7 +58,7 @@ def test_check_json_equals_the_library_result(tmp_path: Path) -> None:
     assert digest(book) == before  # --dry-run leaves the file byte-identical
     assert set(doc) == {"workbook", "as_of", "summary", "cases", "issues"}
     assert doc["as_of"] == "2026-11-24T09:00:00"
-    assert "nothing written" in result.stderr
+    assert result.stderr.strip().endswith("未写入任何内容")  # the closing line, not in the JSON
 
 
 def test_check_writes_back_and_second_run_changes_nothing(tmp_path: Path) -> None:
@@ -69,7 +69,7 @@ def test_check_writes_back_and_second_run_changes_nothing(tmp_path: Path) -> Non
                          keys=[*good_row(), "product", "batch", "evidence", "department"])
     first = run("check", str(book), "--as-of", AS_OF)
     assert first.exit_code == 0, first.output
-    assert "results written" in first.output
+    assert f"已写回 {book}" in first.output
     wb = openpyxl.load_workbook(book, read_only=True)
     rows = list(wb["投诉记录"].iter_rows(values_only=True))
     header = list(rows[0])
@@ -84,7 +84,7 @@ def test_check_writes_back_and_second_run_changes_nothing(tmp_path: Path) -> Non
     written = digest(book)
     second = run("check", str(book), "--as-of", AS_OF)
     assert second.exit_code == 0
-    assert "already up to date" in second.output
+    assert "已是最新结果" in second.output
     assert digest(book) == written
     assert list((tmp_path / ".bak").iterdir())
 

@@ -143,7 +143,7 @@ def check(book: Path, as_of: str | None, dry_run: bool, as_json: bool) -> None:
     nothing else in the workbook changes and a backup is kept in .bak/.
     Exit code 0: no errors; 1: errors found; 2: the workbook could not be used.
     """
-    from toolkit.check import check_workbook, human_report
+    from toolkit.check import check_workbook, closing_line, human_report
 
     when = parse_as_of(as_of)
     progress = Progress()
@@ -157,16 +157,8 @@ def check(book: Path, as_of: str | None, dry_run: bool, as_json: bool) -> None:
     else:
         for line in human_report(outcome):
             click.echo(line)
-    summary = result.summary()
-    if dry_run:
-        done = f"--dry-run: checked {book}, nothing written"
-    elif outcome.save and outcome.save.changed:
-        backup = f"; backup {outcome.save.backup}" if outcome.save.backup else ""
-        done = f"已写回 results written into {book} (sheet 校验报告){backup}"
-    else:
-        done = f"{book} is already up to date; nothing written"
-    click.echo(done, err=as_json)
-    click.get_current_context().exit(EXIT_FINDINGS if summary["errors"] else EXIT_OK)
+    click.echo(closing_line(outcome, book), err=as_json)
+    click.get_current_context().exit(EXIT_FINDINGS if result.summary()["errors"] else EXIT_OK)
 
 
 @cli.command()
