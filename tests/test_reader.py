@@ -141,3 +141,26 @@ def test_empty_workbook_has_no_register(tmp_path: Path) -> None:
     wb.save(tmp_path / "r.xlsx")
     with pytest.raises(WorkbookError, match="no register sheet"):
         read_workbook(tmp_path / "r.xlsx")
+
+
+def test_formulas_never_calculated_are_refused(tmp_path: Path) -> None:
+    path = make_register(tmp_path / "r.xlsx", [good_row(case_id='=TEXT(B2,"YYMM")&"-0001"')])
+    wb = openpyxl.load_workbook(path)
+    wb.active["A2"].data_type = "f"  # as a script writes it: a formula with no stored value
+    wb.save(path)
+    with pytest.raises(WorkbookError, match="A2 holds a formula that was never calculated"):
+        read_workbook(path)
+
+
+def test_calculated_formulas_read_as_their_values(tmp_path: Path, libreoffice) -> None:  # type: ignore[no-untyped-def]
+    path = make_register(tmp_path / "r.xlsx", [good_row(receiver='="王"&"丽"')])
+    wb = openpyxl.load_workbook(path)
+    wb.active["C2"].data_type = "f"
+    wb.save(path)
+    # LibreOffice calculates and saves it, as a person opening it in Excel would.
+    import subprocess
+    out = tmp_path / "saved"
+    subprocess.run([libreoffice.soffice, f"-env:UserInstallation={libreoffice.profile.as_uri()}",
+                    "--headless", "--convert-to", "xlsx", "--outdir", str(out), str(path)],
+                   check=True, capture_output=True, timeout=180)
+    assert read_workbook(out / "r.xlsx").data.rows[0].get("receiver") == "王丽"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import posixpath
+import re
 import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -10,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import python_calamine as calamine
+from defusedxml import DefusedXmlException, ElementTree
 
 from toolkit.errors import WorkbookError
 from toolkit.register import (
@@ -65,6 +68,7 @@ def read_workbook(path: Path | str) -> Workbook:
     try:
         names = list(book.sheet_names)
         sheet_name, rows = _find_register(book, names, path)
+        _refuse_uncalculated_formulas(path, sheet_name)
         data = _register_data(path, sheet_name, rows, names)
         data.rule_sheets = {n: _rule_sheet(book, n) for n in RULE_SHEETS if n in names}
         report = _sheet_rows(book, REPORT_SHEET) if REPORT_SHEET in names else None
@@ -109,6 +113,53 @@ def _check_file(path: Path) -> None:
         raise WorkbookError(f"the workbook unpacks to {unpacked / 1024**3:.1f} GB, more than the "
                             f"{MAX_UNPACKED_BYTES // 1024**3} GB the toolkit reads; "
                             "is this really a complaint register?", path=path)
+
+
+_NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_NS_PKG = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_FORMULA = re.compile(rb"<(?:[\w.-]+:)?f[\s/>]")
+_CELL_END = re.compile(rb"</(?:[\w.-]+:)?c>|<(?:[\w.-]+:)?c[\s>]")
+_VALUE = re.compile(rb"<(?:[\w.-]+:)?v>[^<]")
+
+
+def _refuse_uncalculated_formulas(path: Path, sheet: str) -> None:
+    """A formula Excel never calculated (a file written by a script) has no stored value:
+    every reader sees a blank, and `check` would fill it over the formula. Say so instead."""
+    with zipfile.ZipFile(path) as z:
+        part = _sheet_part(z, sheet)
+        if part is None:
+            return
+        xml = z.read(part)
+    if b"<f" not in xml and b":f" not in xml:  # a plain byte scan: most registers have none
+        return
+    for m in _FORMULA.finditer(xml):
+        end = _CELL_END.search(xml, m.end())
+        stop = end.start() if end else len(xml)
+        if not _VALUE.search(xml, m.end(), stop):
+            start = xml.rfind(b"<c ", 0, m.start())
+            ref = re.search(rb'r="([A-Z]+\d+)"', xml[start:m.start()]) if start >= 0 else None
+            where = f"cell {ref.group(1).decode()}" if ref else "a cell"
+            raise WorkbookError(f"{where} holds a formula that was never calculated, so its "
+                                "value is unknown; open the workbook in Excel (or LibreOffice), "
+                                "save it, and run again", path=path, sheet=sheet)
+
+
+def _sheet_part(z: zipfile.ZipFile, sheet: str) -> str | None:
+    """The zip part of a sheet, from workbook.xml and its relationships (parsed with defusedxml:
+    a workbook is untrusted input)."""
+    try:
+        book = ElementTree.fromstring(z.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+    except (KeyError, ElementTree.ParseError, DefusedXmlException):
+        return None
+    rid = next((s.get(f"{_NS_REL}id") for s in book.iter(f"{_NS_MAIN}sheet")
+                if s.get("name") == sheet), None)
+    target = next((r.get("Target") for r in rels.iter(f"{_NS_PKG}Relationship")
+                   if r.get("Id") == rid), None)
+    if not target:
+        return None
+    return target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
 
 
 def _reason(e: Exception) -> str:
