@@ -19,6 +19,7 @@ from toolkit.register import (
     Kind,
     RawRow,
     column_for_header,
+    column_letter,
 )
 from toolkit.rules.case_ids import CASE_ID_RE
 from toolkit.rules.coerce import text, to_datetime, to_number
@@ -294,25 +295,17 @@ def _stamp(value: date) -> str:
     return value.isoformat()
 
 
-def _column_letter(index: int) -> str:
-    letters = ""
-    n = index + 1
-    while n:
-        n, r = divmod(n - 1, 26)
-        letters = chr(65 + r) + letters
-    return letters
-
 
 def header_findings(headers: HeaderMap, lang: str) -> list[Finding]:
     """One `unknown-column` warning per header the toolkit does not read (row 1, no field)."""
     out = []
     for i, header in headers.unknown:
-        fields: dict[str, object] = {"letter": _column_letter(i), "header": header}
+        fields: dict[str, object] = {"letter": column_letter(i + 1), "header": header}
         template = "unknown-column"
         known = _find_column(headers, header)
         if known is not None:  # a second column with a known header: only the first is read
             template = "duplicate-column"
-            fields["first"] = _column_letter(headers.index[known])
+            fields["first"] = column_letter(headers.index[known] + 1)
         out.append(Finding("unknown-column", render(TEMPLATES, template, lang, **fields), 1, None))
     return out
 
