@@ -152,6 +152,20 @@ def test_formulas_never_calculated_are_refused(tmp_path: Path) -> None:
         read_workbook(path)
 
 
+def test_a_formula_that_calculated_to_empty_text_is_fine(tmp_path: Path) -> None:
+    path = make_register(tmp_path / "r.xlsx", [good_row()])
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    parts[sheet] = parts[sheet].replace(
+        b"</row></sheetData>", b'<c r="J2" t="str"><f>IF(A2="","",A2)</f><v></v></c></row>'
+        b"</sheetData>", 1)
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    assert len(read_workbook(path).data.rows) == 1
+
+
 def test_calculated_formulas_read_as_their_values(tmp_path: Path, libreoffice) -> None:  # type: ignore[no-untyped-def]
     path = make_register(tmp_path / "r.xlsx", [good_row(receiver='="王"&"丽"')])
     wb = openpyxl.load_workbook(path)

@@ -119,8 +119,11 @@ _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _NS_PKG = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _FORMULA = re.compile(rb"<(?:[\w.-]+:)?f[\s/>]")
+_CELL_START = re.compile(rb"<(?:[\w.-]+:)?c\s[^>]*>")
 _CELL_END = re.compile(rb"</(?:[\w.-]+:)?c>|<(?:[\w.-]+:)?c[\s>]")
 _VALUE = re.compile(rb"<(?:[\w.-]+:)?v>[^<]")
+_EMPTY_VALUE = re.compile(rb"<(?:[\w.-]+:)?v\s*(?:/>|></(?:[\w.-]+:)?v>)")
+_SHEET_DATA = re.compile(rb"<(?:[\w.-]+:)?sheetData[\s>]")
 
 
 def _refuse_uncalculated_formulas(path: Path, sheet: str) -> None:
@@ -133,16 +136,28 @@ def _refuse_uncalculated_formulas(path: Path, sheet: str) -> None:
         xml = z.read(part)
     if b"<f" not in xml and b":f" not in xml:  # a plain byte scan: most registers have none
         return
-    for m in _FORMULA.finditer(xml):
-        end = _CELL_END.search(xml, m.end())
-        stop = end.start() if end else len(xml)
-        if not _VALUE.search(xml, m.end(), stop):
-            start = xml.rfind(b"<c ", 0, m.start())
-            ref = re.search(rb'r="([A-Z]+\d+)"', xml[start:m.start()]) if start >= 0 else None
-            where = f"cell {ref.group(1).decode()}" if ref else "a cell"
-            raise WorkbookError(f"{where} holds a formula that was never calculated, so its "
-                                "value is unknown; open the workbook in Excel (or LibreOffice), "
-                                "save it, and run again", path=path, sheet=sheet)
+    # Only cells count: formulas also live in drop-downs and conditional formats after it.
+    data = _SHEET_DATA.search(xml)
+    data_end = xml.rfind(b"sheetData>")
+    if data is None or data_end < data.end():
+        return
+    for m in _FORMULA.finditer(xml, data.end(), data_end):
+        cell_end = _CELL_END.search(xml, m.end())
+        stop = cell_end.start() if cell_end else data_end
+        if _VALUE.search(xml, m.end(), stop):
+            continue
+        tag_at = xml.rfind(b"<", 0, m.start())
+        while tag_at > 0 and not _CELL_START.match(xml, tag_at):
+            tag_at = xml.rfind(b"<", 0, tag_at)
+        tag = _CELL_START.match(xml, tag_at) if tag_at >= 0 else None
+        # Excel stores a formula that returned "" as a text cell with an empty value.
+        if tag and b't="str"' in tag.group(0) and _EMPTY_VALUE.search(xml, m.end(), stop):
+            continue
+        ref = re.search(rb'r="([A-Z]+\d+)"', tag.group(0)) if tag else None
+        where = f"cell {ref.group(1).decode()}" if ref else "a cell"
+        raise WorkbookError(f"{where} holds a formula that was never calculated, so its "
+                            "value is unknown; open the workbook in Excel (or LibreOffice), "
+                            "save it, and run again", path=path, sheet=sheet)
 
 
 def _sheet_part(z: zipfile.ZipFile, sheet: str) -> str | None:
