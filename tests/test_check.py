@@ -157,3 +157,20 @@ def test_second_run_changes_nothing_with_every_kind_of_route(tmp_path: Path) -> 
     assert hashlib.sha256(book.read_bytes()).hexdigest() == written
     assert [c.department for c in second.result.cases] == ["客服部", "销售部", "财务部"]
     assert [f.code for f in second.result.cases[0].issues] == ["no-route"]
+
+
+def test_appended_headers_look_like_the_staff_headers(tmp_path: Path) -> None:
+    import openpyxl
+    from openpyxl.styles import Font, PatternFill
+    book = make_register(tmp_path / "r.xlsx", [good_row()])
+    wb = openpyxl.load_workbook(book)
+    ws = wb.active
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="FFDDEBF7")
+    wb.save(book)
+    check_workbook(book, AS_OF)
+    ws = openpyxl.load_workbook(book).active
+    header = {c.value: c for c in ws[1]}
+    assert header["校验结果"].font.b and header["回复时限"].fill.fgColor.rgb == "FFDDEBF7"
+    assert ws["J2"].number_format == "yyyy-mm-dd hh:mm"  # data cells keep their own format

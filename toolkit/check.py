@@ -175,8 +175,10 @@ def build_edit(book: Workbook, result: CheckResult) -> WorkbookEdit:
             continue
         col = BY_KEY[key]
         fmt = DATETIME_FORMAT if key in ("due_response", "due_close") else None
+        # An appended header looks like the last header the staff have.
+        like = {data.header_row: data.headers.width} if key in appended else {}
         columns.append(ColumnWrite(index[key] + 1, values, number_format=fmt,
-                                   width=col.width if key in appended else None))
+                                   width=col.width if key in appended else None, like=like))
 
     report = report_sheet(result, data)
     edit = WorkbookEdit(data.register_sheet, columns=columns)

@@ -15,6 +15,9 @@ class ColumnWrite:
     values: dict[int, CellValue]  # worksheet row -> value; None clears the cell
     number_format: str | None = None  # for the written cells holding dates and times
     width: float | None = None  # column width as Excel shows it (used for appended columns)
+    # row -> another column: a cell created in that row takes the style of that column's cell
+    # (an appended header looks like the header beside it).
+    like: dict[int, int] = field(default_factory=dict)
 
 
 @dataclass

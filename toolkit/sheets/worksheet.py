@@ -53,6 +53,7 @@ class Worksheet:
         # parsing every cell of it (only used when every cell carries r=, as Excel writes).
         self.cell_ref = re.compile(re.escape(b"<" + self.p + b"c") + rb' r="([A-Z]{1,3})\d+"')
         self.columns_of: dict[bytes, int] = {}
+        self.like: dict[tuple[int, int], int] = {}  # (row, column) -> column to copy style from
         self.date_styles: dict[tuple[int, str], int] = {}
 
     # -- columns --------------------------------------------------------------
@@ -117,6 +118,8 @@ class Worksheet:
         for c in sorted(columns, key=lambda c: c.column):
             for r, v in c.values.items():
                 rows.setdefault(r, []).append((c.column, v, c.number_format))
+                if r in c.like:
+                    self.like[(r, c.column)] = c.like[r]
                 self.written.setdefault(r, set()).add(c.column)
         if rows:
             self._patch_rows(rows)
@@ -219,7 +222,10 @@ class Worksheet:
                 cursor = c_end
             else:
                 out.append(xml[cursor:where])
-                cell = self._cell(col, r, value, fmt, row_style or self._col_style(col))
+                style = row_style or self._col_style(col)
+                if (r, col) in self.like:
+                    style = self._style_at(self.like[(r, col)], r, inner_start, inner_end, style)
+                cell = self._cell(col, r, value, fmt, style)
                 out.append(cell)
                 cursor = where
                 if cell:
@@ -238,6 +244,16 @@ class Worksheet:
         if m.group(3):
             tag = tag[:-2].rstrip() + b">"
         return b"".join([tag, *out, b"</" + qname + b">"]), row_end
+
+    def _style_at(self, col: int, r: int, start: int, end: int, default: int) -> int:
+        """The style index of the cell at (r, col) between start and end, or default."""
+        xml = self.doc.xml
+        i = xml.find(b"<" + self.p + b'c r="' + self._letter(col) + str(r).encode() + b'"',
+                     start, end)
+        if i < 0:
+            return default
+        s = attr(self.scan.cell_at(i, end)[3], b"s")
+        return int(s) if s and s.isdigit() else default
 
     def _first_cell_after(self, col: int, start: int, end: int) -> int:
         """Where the first cell right of column `col` starts, between start and end."""
