@@ -50,12 +50,13 @@ class Progress:
             return
         label = self.LABELS.get(stage, stage)
         text = f"{label} {done}/{total} …" if total > 1 else f"{label} …"
-        click.echo("\r" + text.ljust(len(self.last)), nl=False, err=True)
+        # Chinese characters take two columns: pad for that so nothing is left behind.
+        click.echo("\r" + text.ljust(2 * len(self.last)), nl=False, err=True)
         self.last = text
 
     def done(self) -> None:
         if self.enabled and self.last:
-            click.echo("\r" + " " * len(self.last) + "\r", nl=False, err=True)
+            click.echo("\r" + " " * (2 * len(self.last)) + "\r", nl=False, err=True)
             self.last = ""
 
 
