@@ -20,6 +20,7 @@ from toolkit.register import (
 )
 from toolkit.register import CellValue as ReadValue
 from toolkit.rules.engine import CaseResult, CheckResult, Progress, run_check
+from toolkit.rules.routing import escalation_departments
 from toolkit.rules.tables import REPORT_SHEET
 from toolkit.sheets.lock import ensure_writable
 from toolkit.sheets.reader import Workbook, read_workbook
@@ -297,6 +298,8 @@ _REPORT = {
               "en": "  worst rows (of {n} with problems):"},
     "row": {"zh": "  第 {row} 行", "en": "  row {row}"},
     "more": {"zh": "（另有 {n} 个）", "en": " (+{n} more)"},
+    "escalate": {"zh": "  未结的重大投诉 {n} 件，已升级到 {to}：{cases}",
+                 "en": "  {n} open major (重大) cases are escalated to {to}: {cases}"},
     "dry_run": {"zh": "--dry-run：已校验 {book}，未写入任何内容",
                 "en": "--dry-run: checked {book}, nothing written"},
     "written": {"zh": "已写回 {book}（结果列和「校验报告」表）{backup}",
@@ -342,6 +345,13 @@ def human_report(outcome: CheckOutcome, *, worst: int = 15) -> list[str]:
             more = t("more", n=len(r.issues) - 1) if len(r.issues) > 1 else ""
             lines.append(f"{t('row', row=r.row):<13}{r.case_id or '':<11}{first.code:<16}"
                          f"{_short(first.message)}{more}")
+    major = [r for r in result.cases
+             if r.case.is_open and r.effective_severity == "重大" and r.repeat_kind != "recontact"]
+    to = escalation_departments(result.rules)
+    if major and to:
+        shown = "、".join(r.case_id or f"#{r.row}" for r in major[:10])
+        lines += ["", t("escalate", n=len(major), to="、".join(to),
+                        cases=shown + ("…" if len(major) > 10 else ""))]
     for f in result.issues:
         lines.append(f"  {_WORDS[lang].level[f.level]}: {f.code}: {f.message}")
     return lines
