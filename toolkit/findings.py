@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Literal
 
 Level = Literal["error", "warning"]
@@ -66,7 +66,3 @@ class Finding:
         if not with_row:
             del doc["row"]
         return doc
-
-
-def as_dict(finding: Finding) -> dict[str, Any]:
-    return asdict(finding)
