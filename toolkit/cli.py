@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import click
 
 from toolkit import __version__
-from toolkit.errors import ToolkitError, UsageError
+from toolkit.errors import ToolkitError, UsageError, bilingual
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -30,8 +30,10 @@ def parse_as_of(text: str | None) -> datetime:
     try:
         value = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise UsageError(f"--as-of {text!r}: write YYYY-MM-DD or YYYY-MM-DDTHH:MM, "
-                         "e.g. 2026-11-24T09:00") from None
+        raise UsageError(bilingual(
+            f"--as-of {text!r} 不是有效的时间：请写成 2026-11-24 或 2026-11-24T09:00 这样的格式",
+            f"--as-of {text!r}: write YYYY-MM-DD or YYYY-MM-DDTHH:MM, e.g. 2026-11-24T09:00")
+        ) from None
     return value.replace(tzinfo=None, microsecond=0)
 
 
@@ -88,8 +90,10 @@ def handle_errors(fn: F) -> F:
         except Exception as e:  # a bug: still one line, and the way to see more
             if verbose:
                 traceback.print_exc()
-            click.echo(f"错误 internal error: {type(e).__name__}: {e} "
-                       "(run with --verbose for the details and report it)", err=True)
+            click.echo("错误 internal error: " + bilingual(
+                "程序内部出错：请加 --verbose 重新运行查看详情，并报告给维护人员",
+                f"{type(e).__name__}: {e} (run with --verbose for the details and report it)"),
+                err=True)
             ctx.exit(EXIT_INPUT)
 
     return wrapper  # type: ignore[return-value]

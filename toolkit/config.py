@@ -10,7 +10,7 @@ from datetime import time
 from pathlib import Path
 from typing import Any
 
-from toolkit.errors import ConfigError
+from toolkit.errors import ConfigError, bilingual
 
 SECURITY = ("ssl", "starttls", "none")
 DEFAULT_PORTS = {"ssl": 465, "starttls": 587, "none": 25}
@@ -44,8 +44,13 @@ class SmtpConfig:
             if secret:
                 return str(secret)
         where = f"the environment variable {self.password_env}" if self.password_env else ""
-        raise ConfigError(f"no SMTP password for {self.user}: set {where or 'password_env'} "
-                          "or store it with `keyring set complaint-toolkit " + self.user + "`")
+        zh_where = (f"环境变量 {self.password_env}" if self.password_env
+                    else "配置文件 [smtp] 的 password_env")
+        keyring_cmd = f"`keyring set complaint-toolkit {self.user}`"
+        raise ConfigError(bilingual(
+            f"没有 {self.user} 的 SMTP 密码：请设置{zh_where}，或用 {keyring_cmd} 保存密码",
+            f"no SMTP password for {self.user}: set {where or 'password_env'} "
+            f"or store it with {keyring_cmd}"))
 
 
 @dataclass(frozen=True)
@@ -69,11 +74,16 @@ def load_config(path: Path | str) -> Config:
     try:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"{path}: no such config file") from None
+        raise ConfigError(f"{path}: " + bilingual("找不到配置文件：请检查路径和文件名",
+                                                  "no such config file")) from None
     except (OSError, UnicodeDecodeError) as e:
-        raise ConfigError(f"{path}: cannot read the config file ({e})") from None
+        raise ConfigError(f"{path}: " + bilingual(
+            "无法读取配置文件：请确认它是 UTF-8 编码的文本文件，并且有权限打开",
+            f"cannot read the config file ({e})")) from None
     except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{path}: not valid TOML ({e})") from None
+        raise ConfigError(f"{path}: " + bilingual(
+            "配置文件的格式有误（不是有效的 TOML）：请按后面提示的行号（line）和列号（column）改正",
+            f"not valid TOML ({e})")) from None
     return Config(
         path=path,
         smtp=_smtp(doc.get("smtp"), path),
@@ -84,7 +94,9 @@ def load_config(path: Path | str) -> Config:
 
 def _table(value: Any, name: str, path: Path) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise ConfigError(f"{path}: [{name}] must be a table")
+        raise ConfigError(f"{path}: " + bilingual(
+            f"[{name}] 的写法不对：它应是以 [{name}] 开头的一节设置",
+            f"[{name}] must be a table"))
     return value
 
 
@@ -93,10 +105,13 @@ def _str(section: dict[str, Any], key: str, name: str, path: Path, *, required: 
     value = section.get(key)
     if value is None:
         if required:
-            raise ConfigError(f"{path}: [{name}] {key} is required")
+            raise ConfigError(f"{path}: " + bilingual(f"[{name}] 缺少必填项 {key}：请补上",
+                                                      f"[{name}] {key} is required"))
         return None
     if not isinstance(value, str) or not value.strip():
-        raise ConfigError(f"{path}: [{name}] {key} must be a non-empty string")
+        raise ConfigError(f"{path}: " + bilingual(
+            f"[{name}] 的 {key} 必须是不为空的文字，并用英文双引号括起来",
+            f"[{name}] {key} must be a non-empty string"))
     return value.strip()
 
 
@@ -106,11 +121,14 @@ def _smtp(value: Any, path: Path) -> SmtpConfig | None:
     s = _table(value, "smtp", path)
     security = (_str(s, "security", "smtp", path) or "starttls").lower()
     if security not in SECURITY:
-        raise ConfigError(f"{path}: [smtp] security must be one of {', '.join(SECURITY)}, "
-                          f"not {security!r}")
+        raise ConfigError(f"{path}: " + bilingual(
+            f"[smtp] 的 security 只能是 {'、'.join(SECURITY)} 之一，不能是 {security!r}",
+            f"[smtp] security must be one of {', '.join(SECURITY)}, not {security!r}"))
     port = s.get("port", DEFAULT_PORTS[security])
     if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
-        raise ConfigError(f"{path}: [smtp] port must be a whole number from 1 to 65535")
+        raise ConfigError(f"{path}: " + bilingual(
+            "[smtp] 的 port 必须是 1 到 65535 之间的整数",
+            "[smtp] port must be a whole number from 1 to 65535"))
     host = _str(s, "host", "smtp", path, required=True)
     sender = _str(s, "from", "smtp", path, required=True)
     assert host and sender
@@ -124,11 +142,15 @@ def _mail(value: Any, path: Path) -> MailConfig:
     if isinstance(to, str):
         to = [to]
     if not isinstance(to, list) or not all(isinstance(x, str) and "@" in x for x in to):
-        raise ConfigError(f"{path}: [mail] summary_to must be a list of email addresses")
+        raise ConfigError(f"{path}: " + bilingual(
+            '[mail] 的 summary_to 必须是邮箱地址列表，如 ["a@example.com", "b@example.com"]',
+            "[mail] summary_to must be a list of email addresses"))
     send_at = _str(m, "send_at", "mail", path) or "08:30"
     match = re.fullmatch(r"(\d{1,2}):(\d{2})", send_at)
     if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
-        raise ConfigError(f"{path}: [mail] send_at must be a time like \"08:30\", not {send_at!r}")
+        raise ConfigError(f"{path}: " + bilingual(
+            f'[mail] 的 send_at 必须是 "08:30" 这样的时间，不能是 {send_at!r}',
+            f"[mail] send_at must be a time like \"08:30\", not {send_at!r}"))
     return MailConfig(tuple(to), time(int(match.group(1)), int(match.group(2))))
 
 

@@ -4,6 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+SEPARATOR = " / "
+
+
+def bilingual(zh: str, en: str) -> str:
+    """A fatal error's one-line message in both languages, Chinese first: "<中文> / <English>".
+
+    Fatal errors are raised before (or instead of) reading the workbook's 设置 language, so
+    they always carry both; the English part is what the tests and the logs match on."""
+    return f"{zh}{SEPARATOR}{en}"
+
 
 class ToolkitError(Exception):
     """Cannot continue. The message is one line a user can act on."""

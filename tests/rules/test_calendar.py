@@ -108,5 +108,6 @@ def test_unknown_country_is_a_workbook_error() -> None:
     with pytest.raises(WorkbookError) as exc:
         WorkCalendar("XX")
     assert str(exc.value) == (
-        "设置: 国家/地区 'XX' is not a country code the holidays calendar knows; use e.g. CN"
+        "设置: 国家/地区「XX」不是节假日日历认识的国家代码：请在「设置」表填写如 CN 的代码"
+        " / 国家/地区 'XX' is not a country code the holidays calendar knows; use e.g. CN"
     )

@@ -69,7 +69,7 @@ def test_workbook_sheets_replace_defaults() -> None:
 @pytest.mark.parametrize("sheets, match", [
     ({"时限规则": [["类别", "级别", "区域", "回复时限", "结案时限"],
                    ["*", "*", "*", "1d", "两天"]]},
-     r"时限规则: row 2: 结案时限: '两天' is not a time limit"),
+     r"时限规则: row 2: 结案时限「两天」不是有效的时限.* / 结案时限: '两天' is not a time limit"),
     ({"设置": [["项目", "值"], ["截止时间", "25:00"]]}, "not a time of day"),
     ({"设置": [["项目", "值"], ["语言", "fr"]]}, "must be zh or en"),
     ({"节假日": [["日期", "类型"], ["明天", "放假"]]}, "not a date"),

@@ -88,8 +88,9 @@ def test_changed_workbook_is_refused(book: Path) -> None:
     with pytest.raises(WorkbookChangedError) as caught:
         ensure_writable(book, seen)
     assert caught.value.exit_code == 2
-    assert str(caught.value) == (f"{book}: someone saved the workbook since it was read; "
-                                 "run again")
+    assert str(caught.value) == (f"{book}: 读取之后有人又保存了工作簿：为免覆盖别人的修改，"
+                                 "本次未写入，请重新运行 / someone saved the workbook since it "
+                                 "was read; run again")
     ensure_writable(book, None)  # no fingerprint: only the owner file is checked
 
 

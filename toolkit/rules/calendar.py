@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import holidays
 
-from toolkit.errors import WorkbookError
+from toolkit.errors import WorkbookError, bilingual
 from toolkit.rules.tables import SETTINGS_SHEET, HolidayOverride
 
 _ONE_DAY = timedelta(days=1)
@@ -28,8 +28,10 @@ class WorkCalendar:
             self._official = holidays.country_holidays(code)
         except NotImplementedError:
             raise WorkbookError(
-                f"国家/地区 '{country}' is not a country code the holidays calendar knows; "
-                "use e.g. CN",
+                bilingual(f"国家/地区「{country}」不是节假日日历认识的国家代码："
+                          f"请在「{SETTINGS_SHEET}」表填写如 CN 的代码",
+                          f"国家/地区 '{country}' is not a country code the holidays calendar "
+                          "knows; use e.g. CN"),
                 sheet=SETTINGS_SHEET,
             ) from None
         self.country = code

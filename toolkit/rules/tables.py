@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
-from toolkit.errors import WorkbookError
+from toolkit.errors import WorkbookError, bilingual
 from toolkit.register import DEFAULT_CATEGORIES, CellValue, RuleSheet, normalize_header, unique
 
 ROUTING_SHEET = "分派规则"
@@ -226,8 +226,9 @@ class _Table:
                     break
         missing = [_HEADER_ALIASES[k][0] for k in required if k not in self.index]
         if missing:
-            raise WorkbookError(
-                f"rule sheet is missing the column(s) {', '.join(missing)} in row 1",
+            raise WorkbookError(bilingual(
+                f"第 1 行缺少列 {'、'.join(missing)}：请在表头加上这些列",
+                f"rule sheet is missing the column(s) {', '.join(missing)} in row 1"),
                 path=path, sheet=sheet.name,
             )
 
@@ -241,9 +242,14 @@ class _Table:
         s = str(value).strip()
         return s or None
 
-    def fail(self, row: int, key: str, message: str) -> WorkbookError:
-        header = self.sheet.headers[self.index[key]] if key in self.index else key
-        return WorkbookError(f"{header}: {message}", path=self.path, sheet=self.sheet.name, row=row)
+    def header(self, key: str) -> str:
+        """The column's header as the sheet spells it."""
+        return self.sheet.headers[self.index[key]] if key in self.index else key
+
+    def fail(self, row: int, key: str, zh: str, en: str) -> WorkbookError:
+        """A bad cell: `zh` is the whole Chinese message, `en` gets the header put before it."""
+        return WorkbookError(bilingual(zh, f"{self.header(key)}: {en}"), path=self.path,
+                             sheet=self.sheet.name, row=row)
 
 
 def _routing(sheet: RuleSheet, path: str) -> tuple[RoutingRule, ...]:
@@ -255,7 +261,9 @@ def _routing(sheet: RuleSheet, path: str) -> tuple[RoutingRule, ...]:
         if category is None and department is None:
             continue
         if department is None:
-            raise t.fail(row, "department", "a routing row needs a 责任部门")
+            raise t.fail(row, "department",
+                         f"{t.header('department')}为空：每条分派规则都要指定一个部门",
+                         "a routing row needs a 责任部门")
         rules.append(RoutingRule(category or "*", split_keywords(t.text(cells, "keywords")),
                                  t.text(cells, "customer_type"), department, row))
     return tuple(rules)
@@ -273,8 +281,11 @@ def _limits(sheet: RuleSheet, path: str) -> tuple[TimeLimitRule, ...]:
         for key, text in (("response", response_text), ("close", close_text)):
             limit = Limit.parse(text)
             if limit is None:
-                raise t.fail(row, key, f"'{text or ''}' is not a time limit; write Nd (days) "
-                                       "or Nwd (working days), e.g. 2d or 5wd")
+                raise t.fail(row, key,
+                             f"{t.header(key)}「{text or ''}」不是有效的时限：请写 Nd（N 个自然日）"
+                             "或 Nwd（N 个工作日），如 2d、5wd",
+                             f"'{text or ''}' is not a time limit; write Nd (days) "
+                             "or Nwd (working days), e.g. 2d or 5wd")
             limits.append(limit)
         rules.append(TimeLimitRule(
             t.text(cells, "category") or "*", t.text(cells, "severity") or "*",
@@ -309,9 +320,13 @@ def _holidays(
             continue
         day = to_date(raw)
         if day is None:
-            raise t.fail(row, "date", f"'{raw}' is not a date; write e.g. 2027-01-01")
+            raise t.fail(row, "date",
+                         f"{t.header('date')}「{raw}」不是有效日期：请填写如 2027-01-01 的日期",
+                         f"'{raw}' is not a date; write e.g. 2027-01-01")
         if kind not in ("放假", "上班", "off", "work", "holiday", "working"):
             raise t.fail(row, "type",
+                         f"{t.header('type')}「{kind or ''}」不对：只能填 放假（不上班）"
+                         "或 上班（调休上班）",
                          f"'{kind or ''}' must be 放假 (day off) or 上班 (working day)")
         out.append(HolidayOverride(day, kind in ("上班", "work", "working"), t.text(cells, "note")))
     return tuple(out)
@@ -341,6 +356,7 @@ def _settings(sheet: RuleSheet, path: str) -> Settings:
             m = re.fullmatch(r"(\d{1,2})[:：](\d{2})(?::\d{2})?", value)
             if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
                 raise t.fail(row, "value",
+                             f"{item}「{value}」不是有效的时刻：请填写如 16:30 的时间",
                              f"{item} '{value}' is not a time of day; write e.g. 16:30")
             values[attr] = time(int(m.group(1)), int(m.group(2)))
         elif attr in ("repeat_window_days", "backups"):
@@ -349,12 +365,16 @@ def _settings(sheet: RuleSheet, path: str) -> Settings:
             except ValueError:
                 n = -1
             if n < 0:
-                raise t.fail(row, "value", f"{item} '{value}' must be a whole number ≥ 0, e.g. 30")
+                raise t.fail(row, "value",
+                             f"{item}「{value}」不对：请填写 0 或正整数，如 30",
+                             f"{item} '{value}' must be a whole number ≥ 0, e.g. 30")
             values[attr] = n
         elif attr == "language":
             lang = value.lower()
             if lang not in ("zh", "en", "中文", "english"):
-                raise t.fail(row, "value", f"{item} '{value}' must be zh or en")
+                raise t.fail(row, "value",
+                             f"{item}「{value}」不对：只能填 zh（中文）或 en（英文）",
+                             f"{item} '{value}' must be zh or en")
             values[attr] = "en" if lang in ("en", "english") else "zh"
         elif attr == "country":
             values[attr] = value.upper()

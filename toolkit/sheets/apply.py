@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from toolkit.errors import WorkbookError
+from toolkit.errors import WorkbookError, bilingual
 from toolkit.sheets.edit import WorkbookEdit
 from toolkit.sheets.owned import is_tab_selected, owned_sheet_xml
 from toolkit.sheets.package import (
@@ -32,10 +32,14 @@ def write_package(raw: bytes, edit: WorkbookEdit, tmp: Path, path: Path,
     doc_rel = next((r for r in root_rels if r.type == REL_DOCUMENT), None)
     if doc_rel is None:
         if any(r.type == STRICT_DOCUMENT for r in root_rels):
-            raise WorkbookError("the workbook is saved as Strict Open XML; save it in Excel as "
-                                "an ordinary Excel Workbook (.xlsx/.xlsm) and run again",
-                                path=path)
-        raise WorkbookError("not an Excel workbook (no workbook part)", path=path)
+            raise WorkbookError(bilingual(
+                "工作簿保存成了 Strict Open XML 格式：请在 Excel 中另存为普通的"
+                "「Excel 工作簿 (.xlsx)」或「Excel 启用宏的工作簿 (.xlsm)」后再运行",
+                "the workbook is saved as Strict Open XML; save it in Excel as "
+                "an ordinary Excel Workbook (.xlsx/.xlsm) and run again"), path=path)
+        raise WorkbookError(bilingual(
+            "不是 Excel 工作簿（文件里没有 workbook 部分）：请确认选对了文件",
+            "not an Excel workbook (no workbook part)"), path=path)
     book_part = doc_rel.target
     book = Doc(pkg.read(book_part), book_part, b"workbook")
     book_rels_doc, book_rels = pkg.rels(book_part)
@@ -46,8 +50,9 @@ def write_package(raw: bytes, edit: WorkbookEdit, tmp: Path, path: Path,
         date1904 = True
     styles_rel = next((r for r in book_rels if r.type == REL_STYLES), None)
     if styles_rel is None or not pkg.has(styles_rel.target):
-        raise WorkbookError("the workbook has no style sheet; open it in Excel and save it "
-                            "again", path=path)
+        raise WorkbookError(bilingual(
+            "工作簿里没有样式表：请在 Excel 中打开工作簿并重新保存后再运行",
+            "the workbook has no style sheet; open it in Excel and save it again"), path=path)
     styles = Styles(pkg.read(styles_rel.target), styles_rel.target)
     drop_chain = False
     written = Written(None, [], set(), [s.name for s in sheets], {})
@@ -55,7 +60,9 @@ def write_package(raw: bytes, edit: WorkbookEdit, tmp: Path, path: Path,
     if edit.columns or edit.highlights:
         ref = find_sheet(sheets, edit.sheet)
         if ref is None or ref.part is None:
-            raise WorkbookError(f"there is no worksheet named {edit.sheet}", path=path)
+            raise WorkbookError(bilingual(
+                f"没有名为「{edit.sheet}」的工作表：工作表可能刚被改名或删除，请重新运行",
+                f"there is no worksheet named {edit.sheet}"), path=path)
         ws = Worksheet(pkg.read(ref.part), ref.part, styles, date1904)
         guard_table_headers(pkg, ref.part, edit)
         ws.write_columns(edit.columns)
@@ -75,8 +82,10 @@ def write_package(raw: bytes, edit: WorkbookEdit, tmp: Path, path: Path,
                               and is_tab_selected(pkg.read(ref.part)))
         if ref is not None:
             if ref.part is None:  # a chart sheet, or a broken entry
-                raise WorkbookError(f"sheet {owned.name} is not an ordinary worksheet; rename "
-                                    "or delete it and run again", path=path)
+                raise WorkbookError(bilingual(
+                    f"「{owned.name}」不是普通工作表（可能是图表）：请把它改名或删除后再运行",
+                    f"sheet {owned.name} is not an ordinary worksheet; rename "
+                    "or delete it and run again"), path=path)
             if b"<f" in pkg.read(ref.part):
                 drop_chain = True  # its formulas go, so must their calculation-chain entries
             pkg.put(ref.part, xml)

@@ -8,7 +8,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from toolkit.errors import WorkbookChangedError, WorkbookError, WorkbookLockedError
+from toolkit.errors import WorkbookChangedError, WorkbookError, WorkbookLockedError, bilingual
 
 log = logging.getLogger("toolkit.sheets")
 
@@ -36,7 +36,9 @@ def fingerprint(path: Path) -> Fingerprint:
             for block in iter(lambda: f.read(1 << 20), b""):
                 digest.update(block)
     except OSError as e:
-        raise WorkbookError(f"cannot read the file ({e.strerror or e})", path=path) from None
+        raise WorkbookError(bilingual("无法读取文件：请检查文件是否还在、是否有权限打开",
+                                      f"cannot read the file ({e.strerror or e})"),
+                            path=path) from None
     return Fingerprint(st.st_size, st.st_mtime_ns, digest.hexdigest())
 
 
@@ -108,18 +110,23 @@ def ensure_writable(path: Path, expected: Fingerprint | None) -> None:
     if owner is not None:
         user = owner_user(owner)
         by = f" by {user}" if user else ""
-        raise WorkbookLockedError(
+        zh_who = f"正被 {user} " if user else "正"
+        raise WorkbookLockedError(bilingual(
+            f"工作簿{zh_who}在 Excel 中打开（同一文件夹中有 {owner.name}）：请在 Excel 中关闭它后"
+            f"再运行；如果 Excel 并没有运行，请删除 {owner.name}",
             f"the workbook is open in Excel{by} ({owner.name} exists beside it); close it in "
-            f"Excel and run again (if Excel is not running, delete {owner.name})", path=path)
+            f"Excel and run again (if Excel is not running, delete {owner.name})"), path=path)
     if expected is None:
         return
     if not path.exists():
-        raise WorkbookChangedError("the workbook was moved or deleted since it was read; "
-                                   "run again", path=path)
+        raise WorkbookChangedError(bilingual(
+            "读取之后工作簿被移动或删除了：请确认它的位置后重新运行",
+            "the workbook was moved or deleted since it was read; run again"), path=path)
     now = fingerprint(path)
     # The content decides: a sync tool may touch the time without changing a byte, and a
     # coarse-grained file system (FAT, some shares) may keep the time across a real save.
     if now.size != expected.size or now.sha256 != expected.sha256:
         log.info("%s changed on disk: %s -> %s", path, expected, now)
-        raise WorkbookChangedError(
-            "someone saved the workbook since it was read; run again", path=path)
+        raise WorkbookChangedError(bilingual(
+            "读取之后有人又保存了工作簿：为免覆盖别人的修改，本次未写入，请重新运行",
+            "someone saved the workbook since it was read; run again"), path=path)

@@ -12,7 +12,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from toolkit.errors import WorkbookError
+from toolkit.errors import WorkbookError, bilingual
 from toolkit.register import column_letter
 from toolkit.sheets.cells import parse_range
 from toolkit.sheets.edit import WorkbookEdit
@@ -47,8 +47,11 @@ class Package:
         try:
             self.zip = zipfile.ZipFile(io.BytesIO(raw))
         except (zipfile.BadZipFile, ValueError):
-            raise WorkbookError("the file is damaged or not an Excel workbook (not a valid .xlsx "
-                                "package)", path=path) from None
+            raise WorkbookError(bilingual(
+                "文件已损坏或不是 Excel 工作簿：请确认选对了文件；若能在 Excel 中打开，"
+                "请另存为 .xlsx 后再运行",
+                "the file is damaged or not an Excel workbook (not a valid .xlsx package)"),
+                path=path) from None
         self.infos = self.zip.infolist()
         self.by_lower = {i.filename.lower(): i.filename for i in self.infos}
         self.changed: dict[str, bytes] = {}
@@ -65,13 +68,17 @@ class Package:
             return self.added[name]
         real = self.by_lower.get(name.lower())
         if real is None:
-            raise WorkbookError(f"the workbook has no part {name}; open it in Excel and save it "
-                                "again", path=self.path)
+            raise WorkbookError(bilingual(
+                f"工作簿文件里缺少 {name}：请在 Excel 中打开工作簿并重新保存后再运行",
+                f"the workbook has no part {name}; open it in Excel and save it again"),
+                path=self.path)
         try:
             return self.zip.read(real)
         except (zipfile.BadZipFile, zlib.error, EOFError) as e:
-            raise WorkbookError(f"the part {name} is damaged ({e}); open the workbook in Excel "
-                                "and save it again", path=self.path) from None
+            raise WorkbookError(bilingual(
+                f"工作簿文件里的 {name} 已损坏：请在 Excel 中打开工作簿并重新保存后再运行",
+                f"the part {name} is damaged ({e}); open the workbook in Excel "
+                "and save it again"), path=self.path) from None
 
     def put(self, name: str, data: bytes) -> None:
         real = self.by_lower.get(name.lower())
@@ -141,7 +148,9 @@ class SheetRef:
 def sheet_refs(book: Doc, rels: list[Rel]) -> list[SheetRef]:
     sheets_el = book.kid(b"sheets")
     if sheets_el is None:
-        raise WorkbookError("the workbook lists no sheets; open it in Excel and save it again")
+        raise WorkbookError(bilingual(
+            "工作簿里没有列出任何工作表：请在 Excel 中打开工作簿并重新保存后再运行",
+            "the workbook lists no sheets; open it in Excel and save it again"))
     by_id = {r.id: r for r in rels}
     out = []
     for el in children(book.xml, sheets_el.tag_end, sheets_el.inner_end):
@@ -237,7 +246,9 @@ def guard_table_headers(pkg: Package, part: str, edit: WorkbookEdit) -> None:
         for c in edit.columns:
             if c1 <= c.column <= c2 and r1 in c.values:
                 name = unesc(table.root.attr(b"displayName") or table.root.attr(b"name") or b"")
-                raise WorkbookError(
-                    f"cannot write the header cell {column_letter(c.column)}{r1}: it belongs to "
-                    f"the table {name}; rename the column in Excel instead", path=pkg.path)
+                cell = f"{column_letter(c.column)}{r1}"
+                raise WorkbookError(bilingual(
+                    f"无法写入表头单元格 {cell}：它属于表格「{name}」，请改在 Excel 中修改该列标题",
+                    f"cannot write the header cell {cell}: it belongs to the table {name}; "
+                    "rename the column in Excel instead"), path=pkg.path)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import python_calamine as calamine
 
-from toolkit.errors import WorkbookError
+from toolkit.errors import WorkbookError, bilingual
 from toolkit.register import CellValue, column_letter
 from toolkit.sheets.cells import BAD_XML_CHARS, MAX_TEXT
 from toolkit.sheets.edit import ColumnWrite
@@ -40,8 +40,10 @@ def sample(columns: list[ColumnWrite]) -> list[tuple[int, int, CellValue]]:
 
 def verify_written(tmp: Path, written: Written, path: Path) -> None:
     def fail(why: str) -> WorkbookError:
-        return WorkbookError(f"the written workbook did not read back correctly ({why}); the "
-                             "original was left unchanged", path=path)
+        return WorkbookError(bilingual(
+            "写出的工作簿读回时与预期不符，原文件未改动：请重新运行，如仍出错请联系维护人员",
+            f"the written workbook did not read back correctly ({why}); the "
+            "original was left unchanged"), path=path)
 
     try:
         book = calamine.CalamineWorkbook.from_path(str(tmp))

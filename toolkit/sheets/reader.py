@@ -14,7 +14,7 @@ from typing import Any
 import python_calamine as calamine
 from defusedxml import DefusedXmlException, ElementTree
 
-from toolkit.errors import WorkbookError
+from toolkit.errors import WorkbookError, bilingual
 from toolkit.register import (
     BY_KEY,
     REQUIRED_HEADERS,
@@ -60,11 +60,15 @@ def read_workbook(path: Path | str) -> Workbook:
     try:
         book = calamine.CalamineWorkbook.from_path(str(path))
     except calamine.PasswordError:
-        raise WorkbookError("the workbook is password-protected; remove the password in Excel "
-                            "(File > Info > Protect Workbook) and run again", path=path) from None
+        raise WorkbookError(bilingual(
+            "工作簿有密码保护：请在 Excel 中取消密码（文件 > 信息 > 保护工作簿）后再运行",
+            "the workbook is password-protected; remove the password in Excel "
+            "(File > Info > Protect Workbook) and run again"), path=path) from None
     except Exception as e:  # calamine raises several unrelated types for damaged files
-        raise WorkbookError(f"cannot read the workbook, it looks damaged ({_reason(e)}); "
-                            "open it in Excel and save it again", path=path) from None
+        raise WorkbookError(bilingual(
+            "无法读取工作簿，文件可能已损坏：请在 Excel 中打开并重新保存后再运行",
+            f"cannot read the workbook, it looks damaged ({_reason(e)}); "
+            "open it in Excel and save it again"), path=path) from None
     try:
         names = list(book.sheet_names)
         sheet_name, rows = _find_register(book, names, path)
@@ -79,40 +83,57 @@ def read_workbook(path: Path | str) -> Workbook:
 
 def _check_file(path: Path) -> None:
     if not path.exists():
-        raise WorkbookError("no such file", path=path)
+        raise WorkbookError(bilingual("找不到这个文件：请检查路径和文件名", "no such file"),
+                            path=path)
     if path.is_dir():
-        raise WorkbookError("is a folder, not a workbook", path=path)
+        raise WorkbookError(bilingual("这是文件夹，不是工作簿：请指定 .xlsx 或 .xlsm 文件",
+                                      "is a folder, not a workbook"), path=path)
     with path.open("rb") as f:
         head = f.read(8)
         if head == _OLE_MAGIC:
             f.seek(0)
             if _ENCRYPTION_INFO in f.read(1 << 20):
-                raise WorkbookError("the workbook is password-protected; remove the password in "
-                                    "Excel and run again", path=path)
-            raise WorkbookError("this is an old-format .xls workbook; open it in Excel and save it "
-                                "as an Excel Workbook (.xlsx) or macro-enabled workbook (.xlsm)",
-                                path=path)
+                raise WorkbookError(bilingual(
+                    "工作簿有密码保护：请在 Excel 中取消密码后再运行",
+                    "the workbook is password-protected; remove the password in "
+                    "Excel and run again"), path=path)
+            raise WorkbookError(bilingual(
+                "这是旧格式的 .xls 工作簿：请在 Excel 中打开，另存为「Excel 工作簿 (.xlsx)」"
+                "或「Excel 启用宏的工作簿 (.xlsm)」后再运行",
+                "this is an old-format .xls workbook; open it in Excel and save it "
+                "as an Excel Workbook (.xlsx) or macro-enabled workbook (.xlsm)"), path=path)
     if path.suffix.lower() == ".xls":
-        raise WorkbookError("this is an old-format .xls workbook; save it as .xlsx in Excel",
-                            path=path)
+        raise WorkbookError(bilingual(
+            "这是旧格式的 .xls 工作簿：请在 Excel 中另存为 .xlsx 后再运行",
+            "this is an old-format .xls workbook; save it as .xlsx in Excel"), path=path)
     if path.suffix.lower() not in SUFFIXES:
-        raise WorkbookError("not an Excel workbook: the toolkit reads .xlsx and .xlsm files",
-                            path=path)
+        raise WorkbookError(bilingual(
+            "不是 Excel 工作簿：本工具只读取 .xlsx 和 .xlsm 文件",
+            "not an Excel workbook: the toolkit reads .xlsx and .xlsm files"), path=path)
     if path.stat().st_size == 0:
-        raise WorkbookError("the file is empty (0 bytes)", path=path)
+        raise WorkbookError(bilingual(
+            "文件是空的（0 字节）：请确认选对了文件，或从 .bak 文件夹的备份恢复",
+            "the file is empty (0 bytes)"), path=path)
     try:
         with zipfile.ZipFile(path) as z:
             unpacked = sum(i.file_size for i in z.infolist())
             has_workbook = any(n.lower() == "xl/workbook.xml" for n in z.namelist())
     except zipfile.BadZipFile:
-        raise WorkbookError("the file is damaged or not an Excel workbook (not a valid .xlsx "
-                            "package)", path=path) from None
+        raise WorkbookError(bilingual(
+            "文件已损坏或不是 Excel 工作簿：请确认选对了文件；若能在 Excel 中打开，"
+            "请另存为 .xlsx 后再运行",
+            "the file is damaged or not an Excel workbook (not a valid .xlsx package)"),
+            path=path) from None
     if not has_workbook:
-        raise WorkbookError("not an Excel workbook (the package has no xl/workbook.xml)", path=path)
+        raise WorkbookError(bilingual(
+            "不是 Excel 工作簿（文件里没有 xl/workbook.xml）：请确认选对了文件",
+            "not an Excel workbook (the package has no xl/workbook.xml)"), path=path)
     if unpacked > MAX_UNPACKED_BYTES:
-        raise WorkbookError(f"the workbook unpacks to {unpacked / 1024**3:.1f} GB, more than the "
-                            f"{MAX_UNPACKED_BYTES // 1024**3} GB the toolkit reads; "
-                            "is this really a complaint register?", path=path)
+        gb, limit = f"{unpacked / 1024**3:.1f}", MAX_UNPACKED_BYTES // 1024**3
+        raise WorkbookError(bilingual(
+            f"工作簿解压后有 {gb} GB，超过本工具能读取的 {limit} GB：请确认这是投诉登记表",
+            f"the workbook unpacks to {gb} GB, more than the {limit} GB the toolkit reads; "
+            "is this really a complaint register?"), path=path)
 
 
 _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -155,9 +176,13 @@ def _refuse_uncalculated_formulas(path: Path, sheet: str) -> None:
             continue
         ref = re.search(rb'r="([A-Z]+\d+)"', tag.group(0)) if tag else None
         where = f"cell {ref.group(1).decode()}" if ref else "a cell"
-        raise WorkbookError(f"{where} holds a formula that was never calculated, so its "
-                            "value is unknown; open the workbook in Excel (or LibreOffice), "
-                            "save it, and run again", path=path, sheet=sheet)
+        zh_where = f"单元格 {ref.group(1).decode()} " if ref else "某个单元格"
+        raise WorkbookError(bilingual(
+            f"{zh_where}的公式从未计算过，没有值：请用 Excel（或 LibreOffice）打开工作簿，"
+            "保存后再运行",
+            f"{where} holds a formula that was never calculated, so its value is unknown; "
+            "open the workbook in Excel (or LibreOffice), save it, and run again"),
+            path=path, sheet=sheet)
 
 
 def _sheet_part(z: zipfile.ZipFile, sheet: str) -> str | None:
@@ -195,8 +220,11 @@ def _find_register(
         if rows and not HeaderMap.from_row(rows[0]).missing_required():
             return name, _register_rows(book, name, path)
     required = "、".join(c.zh for c in REQUIRED_HEADERS)
-    raise WorkbookError(f"no register sheet: no sheet is named {REGISTER_SHEET} and no sheet has "
-                        f"the headers {required} in row 1", path=path)
+    raise WorkbookError(bilingual(
+        f"找不到投诉登记表：请把登记表所在的工作表命名为「{REGISTER_SHEET}」，"
+        "并在第 1 行填写表头",
+        f"no register sheet: no sheet is named {REGISTER_SHEET} and no sheet has "
+        f"the headers {required} in row 1"), path=path)
 
 
 def _register_rows(
@@ -211,9 +239,13 @@ def _register_rows(
         (r1, c1), (r2, c2) = merged[0]
         ref = f"{column_letter(c1 + 1)}{r1 + 1}:{column_letter(c2 + 1)}{r2 + 1}"
         more = f" (and {len(merged) - 1} more)" if len(merged) > 1 else ""
-        raise WorkbookError(f"cells {ref}{more} are merged; the register needs one complaint per "
-                            "row and one value per cell: unmerge them in Excel (Home > Merge & "
-                            "Center) and run again", path=path, sheet=name)
+        zh_more = f"（另有 {len(merged) - 1} 处）" if len(merged) > 1 else ""
+        raise WorkbookError(bilingual(
+            f"单元格 {ref}{zh_more} 是合并单元格：登记表每行一条投诉、每格一个值，"
+            "请在 Excel 中取消合并（开始 > 合并后居中）后再运行",
+            f"cells {ref}{more} are merged; the register needs one complaint per row and one "
+            "value per cell: unmerge them in Excel (Home > Merge & Center) and run again"),
+            path=path, sheet=name)
     return _raw_rows(sheet)
 
 
@@ -252,21 +284,21 @@ def _register_data(
     if not rows or not any(v is not None for v in rows[0]):
         found = _header_row_below(rows)
         if found:
-            raise WorkbookError(f"the headers are in row {found}, but they must be in row 1; "
-                                "delete the rows above them", path=path, sheet=sheet)
-        raise WorkbookError("the register sheet has no header row: row 1 must hold the column "
-                            f"headers ({'、'.join(c.zh for c in REQUIRED_HEADERS)} …)",
-                            path=path, sheet=sheet)
+            raise _headers_below(found, path, sheet)
+        raise WorkbookError(bilingual(
+            "登记表没有表头：请在第 1 行填写各列的标题",
+            "the register sheet has no header row: row 1 must hold the column "
+            f"headers ({'、'.join(c.zh for c in REQUIRED_HEADERS)} …)"), path=path, sheet=sheet)
     headers = HeaderMap.from_row(rows[0])
     missing = headers.missing_required()
     if missing:
         found = _header_row_below(rows)
         if found:
-            raise WorkbookError(f"the headers are in row {found}, but they must be in row 1; "
-                                "delete the rows above them", path=path, sheet=sheet)
-        raise WorkbookError("missing required column(s) in row 1: "
-                            + "、".join(f"{c.zh} ({c.en})" for c in missing),
-                            path=path, sheet=sheet)
+            raise _headers_below(found, path, sheet)
+        raise WorkbookError(bilingual(
+            f"第 1 行缺少必填列 {'、'.join(c.zh for c in missing)}：请在表头加上这些列",
+            "missing required column(s) in row 1: "
+            + "、".join(f"{c.zh} ({c.en})" for c in missing)), path=path, sheet=sheet)
     keyed = list(headers.index.items())
     toolkit_keys = {key for key, _ in keyed if BY_KEY[key].toolkit}
     raw_rows: list[RawRow] = []
@@ -295,6 +327,13 @@ def _register_data(
         path=str(path), register_sheet=sheet, header_row=1, headers=headers, rows=raw_rows,
         rule_sheets={}, last_column=last_col, sheet_names=names, toolkit_only_rows=leftovers,
     )
+
+
+def _headers_below(found: int, path: Path, sheet: str) -> WorkbookError:
+    return WorkbookError(bilingual(
+        f"表头在第 {found} 行，但必须在第 1 行：请删除表头上方的行",
+        f"the headers are in row {found}, but they must be in row 1; delete the rows above them"),
+        path=path, sheet=sheet)
 
 
 def _header_row_below(rows: list[list[CellValue]]) -> int | None:

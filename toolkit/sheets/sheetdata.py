@@ -8,7 +8,7 @@ from __future__ import annotations
 import bisect
 import re
 
-from toolkit.errors import WorkbookError
+from toolkit.errors import WorkbookError, bilingual
 from toolkit.sheets.cells import REF_RE, column_number
 from toolkit.sheets.xmlscan import START_TAG, El, attr
 
@@ -70,8 +70,11 @@ class SheetData:
         xml = self.xml
         m = START_TAG.match(xml, i)
         if not m:
-            raise WorkbookError(f"a cell of {self.part} is damaged; open the workbook in Excel "
-                                "and save it again")
+            raise WorkbookError(bilingual(
+                f"{self.part} 中有单元格已损坏："
+                "请在 Excel 中打开工作簿并重新保存后再运行",
+                f"a cell of {self.part} is damaged; open the workbook in Excel "
+                "and save it again"))
         ref = attr(m.group(2), b"r")
         mm = REF_RE.fullmatch(ref.decode()) if ref else None
         col = column_number(mm.group(1)) if mm else 0
@@ -79,8 +82,11 @@ class SheetData:
             return col, i, m.end(), m.group(2), False
         close = xml.find(b"</" + m.group(1) + b">", m.end(), end)
         if close < 0:
-            raise WorkbookError(f"a cell of {self.part} is not closed; open the workbook in "
-                                "Excel and save it again")
+            raise WorkbookError(bilingual(
+                f"{self.part} 中有单元格不完整（没有结束标记）："
+                "请在 Excel 中打开工作簿并重新保存后再运行",
+                f"a cell of {self.part} is not closed; open the workbook in "
+                "Excel and save it again"))
         has_f = xml.find(b"<" + self.p + b"f", m.end(), close) >= 0
         return col, i, close + len(m.group(1)) + 3, m.group(2), has_f
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from toolkit.errors import WorkbookError
+from toolkit.errors import WorkbookError, bilingual
 from toolkit.sheets.xmlscan import START_TAG, Doc, attr, children, esc_attr, set_attrs, unesc
 
 STYLE_ORDER = tuple(x.encode() for x in (
@@ -89,8 +89,10 @@ class Styles:
         when it already is so, and each variant is added once."""
         xfs = self._all(b"cellXfs")
         if not xfs:
-            raise WorkbookError("the style sheet has no cell formats; open the workbook in "
-                                "Excel and save it again")
+            raise WorkbookError(bilingual(
+                "样式表里没有单元格格式：请在 Excel 中打开工作簿并重新保存后再运行",
+                "the style sheet has no cell formats; open the workbook in "
+                "Excel and save it again"))
         base = base if 0 <= base < len(xfs) else 0
         want: dict[str, bytes | None] = {}
         if num_fmt is not None and self._xf_attr(base, b"numFmtId") != str(num_fmt).encode():
@@ -168,5 +170,6 @@ def _normalise_xml(item: bytes) -> bytes:
 def color(text: str) -> bytes:
     hexa = text.lstrip("#").upper()
     if not re.fullmatch(r"[0-9A-F]{6}|[0-9A-F]{8}", hexa):
-        raise WorkbookError(f"{text!r} is not a colour (expected hex like FFC7CE)")
+        raise WorkbookError(bilingual(f"「{text}」不是颜色值：请写 FFC7CE 这样的十六进制颜色",
+                                      f"{text!r} is not a colour (expected hex like FFC7CE)"))
     return (hexa if len(hexa) == 8 else "FF" + hexa).encode()

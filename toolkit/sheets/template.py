@@ -17,7 +17,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from toolkit.errors import UsageError, WorkbookError
+from toolkit.errors import UsageError, WorkbookError, bilingual
 from toolkit.register import (
     COLUMNS,
     CUSTOMER_TYPES,
@@ -120,12 +120,16 @@ def build_register(
     en. Never overwrites: an existing `path` raises UsageError."""
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
-        raise UsageError(f"{path}: a new register must be an .xlsx file (the .xlsm template "
-                         "with the 校验 button is not built by this command)")
+        raise UsageError(f"{path}: " + bilingual(
+            "新登记表必须是 .xlsx 文件（带「校验」按钮的 .xlsm 模板不由这个命令生成）："
+            "请把文件名的扩展名改为 .xlsx",
+            "a new register must be an .xlsx file (the .xlsm template "
+            "with the 校验 button is not built by this command)"))
     if path.exists():
-        raise UsageError(f"{path} already exists; init never overwrites a workbook")
+        raise _exists(path)
     if not path.parent.is_dir():
-        raise UsageError(f"{path.parent} is not a folder; create it first")
+        raise UsageError(bilingual("要保存到的文件夹不存在：请先建好这个文件夹",
+                                   f"{path.parent} is not a folder; create it first"))
     _check_keys(rows)
 
     lang = "en" if english else "zh"
@@ -146,6 +150,11 @@ def build_register(
     wb.properties.lastModifiedBy = CREATOR
     _save_new(wb, path)
     return path
+
+
+def _exists(path: Path) -> UsageError:
+    return UsageError(bilingual("这个文件已经存在：init 从不覆盖已有的工作簿，请换一个文件名",
+                                f"{path} already exists; init never overwrites a workbook"))
 
 
 def _check_keys(rows: Sequence[Mapping[str, object]]) -> None:
@@ -388,14 +397,15 @@ def _save_new(wb: Workbook, path: Path) -> None:
         try:
             os.link(tmp, path)
         except FileExistsError:
-            raise UsageError(f"{path} already exists; init never overwrites a workbook") from None
+            raise _exists(path) from None
         except OSError:
             # Some file systems (FAT, some network shares) have no hard links.
             if path.exists():
-                raise UsageError(
-                    f"{path} already exists; init never overwrites a workbook") from None
+                raise _exists(path) from None
             os.replace(tmp, path)
     except OSError as e:
-        raise WorkbookError(f"cannot write the workbook: {e.strerror or e}", path=path) from None
+        raise WorkbookError(bilingual(
+            "无法写入工作簿：请检查文件夹的写入权限和磁盘空间后再运行",
+            f"cannot write the workbook: {e.strerror or e}"), path=path) from None
     finally:
         tmp.unlink(missing_ok=True)

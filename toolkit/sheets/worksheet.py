@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from toolkit.errors import WorkbookError
+from toolkit.errors import WorkbookError, bilingual
 from toolkit.register import CellValue, column_letter
 from toolkit.sheets.cells import TEMPORAL, column_number, inline, number, parse_range, temporal
 from toolkit.sheets.edit import ColumnWrite, Highlight
@@ -37,8 +37,11 @@ class Worksheet:
         self.doc = Doc(xml, part, b"worksheet", jump=frozenset({b"sheetData"}))
         sd = self.doc.kid(b"sheetData")
         if sd is None:
-            raise WorkbookError(f"the part {part} holds no cells (sheetData); open the workbook "
-                                "in Excel and save it again")
+            raise WorkbookError(bilingual(
+                f"工作簿文件里的 {part} 没有单元格数据（sheetData）："
+                "请在 Excel 中打开工作簿并重新保存后再运行",
+                f"the part {part} holds no cells (sheetData); open the workbook "
+                "in Excel and save it again"))
         self.sd = sd
         self.scan = SheetData(self.doc.xml, self.doc.p, part, sd)
         self.p = self.doc.p
@@ -175,8 +178,11 @@ class Worksheet:
             inner_start = m.end()
             inner_end = xml.find(b"</" + qname + b">", inner_start)
             if inner_end < 0:
-                raise WorkbookError(f"row {r} of {self.part} is not closed; open the workbook "
-                                    "in Excel and save it again")
+                raise WorkbookError(bilingual(
+                    f"{self.part} 的第 {r} 行不完整（没有结束标记）："
+                    "请在 Excel 中打开工作簿并重新保存后再运行",
+                    f"row {r} of {self.part} is not closed; open the workbook "
+                    "in Excel and save it again"))
             row_end = inner_end + len(qname) + 3
         row_style = 0
         if (attr(attrs, b"customFormat") or b"") in (b"1", b"true"):
@@ -322,9 +328,11 @@ class Worksheet:
         for r in range(r1, r2 + 1):
             cols = self.written.get(r, set())
             if any(c not in cols for c in range(c1, c2 + 1)):
-                raise WorkbookError(
+                raise WorkbookError(bilingual(
+                    f"无法写入 {cell}：{ref} 共用一个公式（数组公式或共享公式）；请在 Excel 中"
+                    "删除这些公式（这一列由工具自动填写）后再运行",
                     f"cannot write {cell}: one formula spans {ref} there; delete those formulas "
-                    "in Excel (the toolkit fills that column itself) and run again")
+                    "in Excel (the toolkit fills that column itself) and run again"))
 
     def _check_formula_ranges(self, start: int, end: int) -> None:
         """Cells inside an array formula's range hold no formula of their own: find the

@@ -25,7 +25,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from toolkit.errors import ToolkitError, WorkbookChangedError, WorkbookError, WorkbookLockedError
+from toolkit.errors import (
+    ToolkitError,
+    WorkbookChangedError,
+    WorkbookError,
+    WorkbookLockedError,
+    bilingual,
+)
 from toolkit.register import CellValue, column_letter
 from toolkit.sheets.apply import write_package
 from toolkit.sheets.cells import TEMPORAL
@@ -90,8 +96,9 @@ def save_edit(
     clock = _Clock(phases)
     raw, read_fp = _read_original(path)
     if expected is not None and read_fp.sha256 != expected.sha256:
-        raise WorkbookChangedError("someone saved the workbook since it was read; run again",
-                                   path=path)
+        raise WorkbookChangedError(bilingual(
+            "读取之后有人又保存了工作簿：为免覆盖别人的修改，本次未写入，请重新运行",
+            "someone saved the workbook since it was read; run again"), path=path)
     _remove_stale_temps(path)
     tmp = path.with_name(f".{path.stem}{_TEMP_MARK}{os.getpid()}-{secrets.token_hex(3)}"
                          f"{path.suffix}")
@@ -107,8 +114,10 @@ def save_edit(
             except ToolkitError:
                 raise
             except Exception as e:  # a caller's check: any failure means "do not replace"
-                raise WorkbookError(f"the written workbook failed a check ({e}); "
-                                    "the original was left unchanged", path=path) from e
+                raise WorkbookError(bilingual(
+                    "写出的工作簿没有通过检查，原文件未改动：请重新运行，如仍出错请联系维护人员",
+                    f"the written workbook failed a check ({e}); "
+                    "the original was left unchanged"), path=path) from e
         # Someone may have saved (or opened the file in Excel) while we worked.
         ensure_writable(path, read_fp)
         backup = _backup(path, raw, backups)
@@ -117,15 +126,21 @@ def save_edit(
     except ToolkitError:
         raise
     except MemoryError:
-        raise WorkbookError("not enough memory to write the workbook; it was left unchanged",
-                            path=path) from None
+        raise WorkbookError(bilingual(
+            "内存不足，无法写入工作簿，原文件未改动：请关闭其他程序后再运行",
+            "not enough memory to write the workbook; it was left unchanged"),
+            path=path) from None
     except OSError as e:
-        raise WorkbookError(f"cannot write the workbook ({e.strerror or e}); it was left "
-                            "unchanged", path=path) from e
+        raise WorkbookError(bilingual(
+            "无法写入工作簿，原文件未改动：请检查磁盘空间和文件夹的写入权限后再运行",
+            f"cannot write the workbook ({e.strerror or e}); it was left unchanged"),
+            path=path) from e
     except Exception as e:  # a bug here must still leave the original untouched, and say so
         log.debug("writing %s failed", path, exc_info=True)
-        raise WorkbookError(f"cannot write the workbook (internal error: {type(e).__name__}: "
-                            f"{e}); it was left unchanged", path=path) from e
+        raise WorkbookError(bilingual(
+            "写入时程序内部出错，原文件未改动：请加 --verbose 重新运行，并把结果报告给维护人员",
+            f"cannot write the workbook (internal error: {type(e).__name__}: {e}); "
+            "it was left unchanged"), path=path) from e
     finally:
         try:
             tmp.unlink(missing_ok=True)
@@ -154,13 +169,18 @@ def _check_edit(edit: WorkbookEdit) -> None:
     seen: set[int] = set()
     for c in edit.columns:
         if not 1 <= c.column <= MAX_COL:
-            raise WorkbookError(f"cannot write column {c.column}: Excel has columns 1–{MAX_COL}")
+            raise WorkbookError(bilingual(
+                f"无法写入第 {c.column} 列：Excel 只有第 1–{MAX_COL} 列",
+                f"cannot write column {c.column}: Excel has columns 1–{MAX_COL}"))
         if c.column in seen:
-            raise WorkbookError(f"column {c.column} is written twice in one edit")
+            raise WorkbookError(bilingual(f"第 {c.column} 列在一次写入中出现了两次",
+                                          f"column {c.column} is written twice in one edit"))
         seen.add(c.column)
         if c.values and not (1 <= min(c.values) and max(c.values) <= MAX_ROW):
-            raise WorkbookError(f"cannot write rows {min(c.values)}–{max(c.values)}: Excel has "
-                                f"rows 1–{MAX_ROW}")
+            rows = f"{min(c.values)}–{max(c.values)}"
+            raise WorkbookError(bilingual(
+                f"无法写入第 {rows} 行：Excel 只有第 1–{MAX_ROW} 行",
+                f"cannot write rows {rows}: Excel has rows 1–{MAX_ROW}"))
         for row, value in c.values.items():
             if value is None or type(value) is str or type(value) is int:
                 continue  # the common cases, checked without a call
@@ -168,9 +188,11 @@ def _check_edit(edit: WorkbookEdit) -> None:
     names: set[str] = set()
     for s in edit.owned_sheets:
         if not _valid_sheet_name(s.name):
-            raise WorkbookError(f"{s.name!r} is not a valid Excel sheet name")
+            raise WorkbookError(bilingual(f"「{s.name}」不是有效的 Excel 工作表名称",
+                                          f"{s.name!r} is not a valid Excel sheet name"))
         if s.name.casefold() in names or s.name.casefold() == edit.sheet.casefold():
-            raise WorkbookError(f"sheet {s.name} is written twice in one edit")
+            raise WorkbookError(bilingual(f"工作表「{s.name}」在一次写入中出现了两次",
+                                          f"sheet {s.name} is written twice in one edit"))
         names.add(s.name.casefold())
         for r, cells in enumerate(s.rows, start=1):
             for c_, value in enumerate(cells, start=1):
@@ -184,15 +206,23 @@ def _check_edit(edit: WorkbookEdit) -> None:
 def _check_value(value: object, where: str) -> None:
     if value is None or isinstance(value, (str, bool, int, *TEMPORAL)):
         if isinstance(value, (datetime, date)) and value.year < 1900:
-            raise WorkbookError(f"cannot write {where}: Excel has no dates before 1900")
+            raise WorkbookError(bilingual(
+                f"无法写入 {where}：Excel 不支持 1900 年以前的日期",
+                f"cannot write {where}: Excel has no dates before 1900"))
         if isinstance(value, timedelta) and value < timedelta(0):
-            raise WorkbookError(f"cannot write {where}: Excel has no negative durations")
+            raise WorkbookError(bilingual(
+                f"无法写入 {where}：Excel 不支持负的时长",
+                f"cannot write {where}: Excel has no negative durations"))
         return
     if isinstance(value, float):
         if not math.isfinite(value):
-            raise WorkbookError(f"cannot write {where}: {value} is not a number Excel can hold")
+            raise WorkbookError(bilingual(
+                f"无法写入 {where}：{value} 不是 Excel 能保存的数字",
+                f"cannot write {where}: {value} is not a number Excel can hold"))
         return
-    raise WorkbookError(f"cannot write {where}: unsupported value type {type(value).__name__}")
+    kind = type(value).__name__
+    raise WorkbookError(bilingual(f"无法写入 {where}：不支持的值类型 {kind}",
+                                  f"cannot write {where}: unsupported value type {kind}"))
 
 
 def _valid_sheet_name(name: str) -> bool:
@@ -206,9 +236,12 @@ def _read_original(path: Path) -> tuple[bytes, Fingerprint]:
             st = os.fstat(f.fileno())
             raw = f.read()
     except FileNotFoundError:
-        raise WorkbookError("no such file", path=path) from None
+        raise WorkbookError(bilingual("找不到这个文件：请检查路径和文件名", "no such file"),
+                            path=path) from None
     except OSError as e:
-        raise WorkbookError(f"cannot read the file ({e.strerror or e})", path=path) from None
+        raise WorkbookError(bilingual("无法读取文件：请检查文件是否还在、是否有权限打开",
+                                      f"cannot read the file ({e.strerror or e})"),
+                            path=path) from None
     return raw, Fingerprint(len(raw), st.st_mtime_ns, hashlib.sha256(raw).hexdigest())
 
 
@@ -278,6 +311,8 @@ def _replace(tmp: Path, path: Path) -> None:
         os.replace(tmp, path)
     except PermissionError:
         # Windows refuses to replace a file another program (Excel) holds open.
-        raise WorkbookLockedError("the workbook is in use by another program (Excel?); close it "
-                                  "and run again", path=path) from None
+        raise WorkbookLockedError(bilingual(
+            "工作簿正被其他程序（可能是 Excel）占用：请关闭它后再运行",
+            "the workbook is in use by another program (Excel?); close it and run again"),
+            path=path) from None
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from toolkit.errors import WorkbookError
+from toolkit.errors import WorkbookError, bilingual
 
 _TOKEN = re.compile(
     rb"<!--.*?-->|<\?.*?\?>|<!\[CDATA\[.*?\]\]>|<!(DOCTYPE|ENTITY)"
@@ -160,15 +160,20 @@ class Doc:
     def __init__(self, xml: bytes, part: str, root: bytes,
                  jump: frozenset[bytes] = frozenset()) -> None:
         if xml[:2] in (b"\xff\xfe", b"\xfe\xff"):
-            raise WorkbookError(f"the part {part} is UTF-16; open the workbook in Excel and save "
-                                "it again")
+            raise WorkbookError(bilingual(
+                f"工作簿文件里的 {part} 是 UTF-16 编码，本工具无法修改："
+                "请在 Excel 中打开工作簿并重新保存后再运行",
+                f"the part {part} is UTF-16; open the workbook in Excel and save it again"))
         self.xml, self.part = xml, part
         try:
             self.root = _root(xml, root)
             self.kids = children(xml, self.root.tag_end, self.root.inner_end, jump)
         except _Malformed as e:
-            raise WorkbookError(f"cannot edit the part {part} ({e}); open the workbook in Excel "
-                                "and save it again") from None
+            raise WorkbookError(bilingual(
+                f"无法修改工作簿文件里的 {part}："
+                "请在 Excel 中打开工作簿并重新保存后再运行",
+                f"cannot edit the part {part} ({e}); open the workbook in Excel "
+                "and save it again")) from None
         self.p = self.root.qname[: -len(root)]  # namespace prefix with colon, usually b""
         self.splices: list[tuple[int, int, bytes | list[bytes]]] = []
 
