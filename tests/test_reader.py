@@ -178,3 +178,13 @@ def test_calculated_formulas_read_as_their_values(tmp_path: Path, libreoffice) -
                     "--headless", "--convert-to", "xlsx", "--outdir", str(out), str(path)],
                    check=True, capture_output=True, timeout=180)
     assert read_workbook(out / "r.xlsx").data.rows[0].get("receiver") == "王丽"
+
+
+def test_merged_cells_are_refused_on_a_register_found_by_its_headers(tmp_path: Path) -> None:
+    path = make_register(tmp_path / "r.xlsx", [good_row(), good_row(case_id="2611-0002")],
+                         sheet="2026年投诉台账")
+    wb = openpyxl.load_workbook(path)
+    wb.active.merge_cells("D2:D3")
+    wb.save(path)
+    with pytest.raises(WorkbookError, match="2026年投诉台账: .*D2:D3"):
+        read_workbook(path)

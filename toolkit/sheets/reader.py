@@ -212,13 +212,15 @@ def _find_register(
 ) -> tuple[str, list[list[CellValue]]]:
     """The sheet named 投诉记录, or else the first sheet whose row 1 holds the required headers."""
     if REGISTER_SHEET in names:
-        return REGISTER_SHEET, _register_rows(book, REGISTER_SHEET, path)
+        return REGISTER_SHEET, _register_rows(book.get_sheet_by_name(REGISTER_SHEET), path)
     for name in names:
         if name in RULE_SHEETS or name == REPORT_SHEET:
             continue
-        rows = _register_rows(book, name, path, refuse_merged=False)
+        sheet = book.get_sheet_by_name(name)  # parses the sheet: once per sheet
+        rows = _raw_rows(sheet)
         if rows and not HeaderMap.from_row(rows[0]).missing_required():
-            return name, _register_rows(book, name, path)
+            _refuse_merged(sheet, path)
+            return name, rows
     required = "、".join(c.zh for c in REQUIRED_HEADERS)
     raise WorkbookError(bilingual(
         f"找不到投诉登记表：请把登记表所在的工作表命名为「{REGISTER_SHEET}」，"
@@ -227,14 +229,16 @@ def _find_register(
         f"the headers {required} in row 1"), path=path)
 
 
-def _register_rows(
-    book: calamine.CalamineWorkbook, name: str, path: Path, *, refuse_merged: bool = True
-) -> list[list[Any]]:
+def _register_rows(sheet: calamine.CalamineSheet, path: Path) -> list[list[Any]]:
     """The register's rows as calamine gives them ("" for an empty cell: normalising all
-    3 million cells of a large register costs more than the read). Merged cells are refused,
-    since a merged block hides which complaint its value belongs to."""
-    sheet = book.get_sheet_by_name(name)  # parses the sheet: call it once
-    merged = (sheet.merged_cell_ranges or []) if refuse_merged else []
+    3 million cells of a large register costs more than the read)."""
+    _refuse_merged(sheet, path)
+    return _raw_rows(sheet)
+
+
+def _refuse_merged(sheet: calamine.CalamineSheet, path: Path) -> None:
+    """A merged block hides which complaint its value belongs to: refuse it."""
+    merged = sheet.merged_cell_ranges or []
     if merged:
         (r1, c1), (r2, c2) = merged[0]
         ref = f"{column_letter(c1 + 1)}{r1 + 1}:{column_letter(c2 + 1)}{r2 + 1}"
@@ -245,8 +249,7 @@ def _register_rows(
             "请在 Excel 中取消合并（开始 > 合并后居中）后再运行",
             f"cells {ref}{more} are merged; the register needs one complaint per row and one "
             "value per cell: unmerge them in Excel (Home > Merge & Center) and run again"),
-            path=path, sheet=name)
-    return _raw_rows(sheet)
+            path=path, sheet=sheet.name)
 
 
 def _sheet_rows(book: calamine.CalamineWorkbook, name: str) -> list[list[CellValue]]:
