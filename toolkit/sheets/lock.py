@@ -1,4 +1,5 @@
-"""Whether a workbook may be written: not open in Excel, and unchanged since it was read."""
+"""Whether a workbook may be written: not open in Excel, not read-only, and unchanged since it
+was read."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from toolkit.errors import WorkbookChangedError, WorkbookError, WorkbookLockedError, bilingual
+from toolkit.sheets.durable import refuse_read_only
 
 log = logging.getLogger("toolkit.sheets")
 
@@ -102,9 +104,11 @@ def owner_user(owner: Path) -> str | None:
     return None
 
 
-def ensure_writable(path: Path, expected: Fingerprint | None) -> None:
-    """Refuse (exit 2) to write a workbook Excel has open, or one saved by someone since it was
-    read (`expected` is its fingerprint then; None skips that check). Reading is never refused."""
+def ensure_writable(path: Path, expected: Fingerprint | None, *,
+                    current: bytes | None = None) -> None:
+    """Refuse (exit 2) to write a workbook Excel has open, a read-only one, or one saved by
+    someone since it was read (`expected` is its fingerprint then; None skips that check;
+    `current` is its content when the caller already holds it). Reading is never refused."""
     path = Path(path)
     owner = owner_file(path)
     if owner is not None:
@@ -116,13 +120,19 @@ def ensure_writable(path: Path, expected: Fingerprint | None) -> None:
             f"再运行；如果 Excel 并没有运行，请删除 {owner.name}",
             f"the workbook is open in Excel{by} ({owner.name} exists beside it); close it in "
             f"Excel and run again (if Excel is not running, delete {owner.name})"), path=path)
-    if expected is None:
-        return
-    if not path.exists():
+    if current is None and not path.exists():
+        if expected is None:
+            return
         raise WorkbookChangedError(bilingual(
             "读取之后工作簿被移动或删除了：请确认它的位置后重新运行",
             "the workbook was moved or deleted since it was read; run again"), path=path)
-    now = fingerprint(path)
+    refuse_read_only(path)
+    if expected is None:
+        return
+    if current is not None:
+        now = Fingerprint(len(current), 0, hashlib.sha256(current).hexdigest())
+    else:
+        now = fingerprint(path)
     # The content decides: a sync tool may touch the time without changing a byte, and a
     # coarse-grained file system (FAT, some shares) may keep the time across a real save.
     if now.size != expected.size or now.sha256 != expected.sha256:

@@ -17,8 +17,7 @@ import hashlib
 import logging
 import math
 import os
-import re
-import secrets
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,24 +33,35 @@ from toolkit.errors import (
 )
 from toolkit.register import CellValue, column_letter
 from toolkit.sheets.apply import write_package
+from toolkit.sheets.backups import BACKUP_DIR, discard, keep_displaced, rotate, write_backup
+from toolkit.sheets.backups import clean as backups_clean
 from toolkit.sheets.cells import TEMPORAL
+from toolkit.sheets.durable import (
+    TEMP_MARK,
+    fault_point,
+    hold_exclusively,
+    install,
+    io_error,
+    release,
+    remove_stale_temps,
+    same_file,
+    temp_name,
+)
 from toolkit.sheets.edit import ColumnWrite, Highlight, OwnedSheet, WorkbookEdit
-from toolkit.sheets.lock import Fingerprint, ensure_writable
+from toolkit.sheets.lock import Fingerprint, ensure_writable, fingerprint
 from toolkit.sheets.readback import verify_written
 from toolkit.sheets.styles import color
 
 # The public API: callers import all of it from here. The request types live in edit.py so the
 # part editors below the writer can take them without importing the writer.
-__all__ = ["CellValue", "ColumnWrite", "Highlight", "OwnedSheet", "SaveResult", "WorkbookEdit",
-           "save_edit"]
+__all__ = ["BACKUP_DIR", "CellValue", "ColumnWrite", "Highlight", "OwnedSheet", "SaveResult",
+           "WorkbookEdit", "save_edit"]
 
 log = logging.getLogger("toolkit.sheets")
 
 MAX_ROW = 1_048_576
 MAX_COL = 16_384
-BACKUP_DIR = ".bak"
-_TEMP_MARK = ".~toolkit-"
-_STALE_TEMP_SECONDS = 3600
+_TEMP_MARK = TEMP_MARK  # the name tests look for
 
 
 @dataclass
@@ -81,6 +91,7 @@ def save_edit(
     The newest `backups` copies of the previous file are kept in a .bak folder beside it.
     `verify(tmp)` may raise to reject the written file before it replaces the original.
     Raises WorkbookError subclasses (exit 2); on any failure the original is left untouched.
+    The order of the steps, and why, is in docs/writeback.md.
     """
     started = time.perf_counter()
     path = Path(path)
@@ -91,7 +102,9 @@ def save_edit(
         log.info("%s: nothing to write", path)
         return SaveResult(path, None, False, time.perf_counter() - started)
     _check_edit(edit)
-    ensure_writable(path, None)  # open in Excel? The content is compared just below.
+    remove_stale_temps(path.parent, path)  # left by a run that was killed half-way
+    backups_clean(path)
+    ensure_writable(path, None)  # open in Excel? read-only? The content is compared below.
     phases: dict[str, float] = {}
     clock = _Clock(phases)
     raw, read_fp = _read_original(path)
@@ -99,13 +112,13 @@ def save_edit(
         raise WorkbookChangedError(bilingual(
             "读取之后有人又保存了工作簿：为免覆盖别人的修改，本次未写入，请重新运行",
             "someone saved the workbook since it was read; run again"), path=path)
-    _remove_stale_temps(path)
-    tmp = path.with_name(f".{path.stem}{_TEMP_MARK}{os.getpid()}-{secrets.token_hex(3)}"
-                         f"{path.suffix}")
+    tmp = temp_name(path)
     backup: Path | None = None
+    installed = False
     try:
         clock("read")
         written = write_package(raw, edit, tmp, path, clock)
+        fault_point("temp-written")
         verify_written(tmp, written, path)
         clock("verify")
         if verify is not None:
@@ -118,10 +131,14 @@ def save_edit(
                     "写出的工作簿没有通过检查，原文件未改动：请重新运行，如仍出错请联系维护人员",
                     f"the written workbook failed a check ({e}); "
                     "the original was left unchanged"), path=path) from e
+        fault_point("verified")
         # Someone may have saved (or opened the file in Excel) while we worked.
         ensure_writable(path, read_fp)
-        backup = _backup(path, raw, backups)
-        _replace(tmp, path)
+        if backups > 0:
+            backup = write_backup(path, raw, read_fp.mtime_ns)
+        _copy_mode(path, tmp)
+        _install(tmp, path, read_fp)
+        installed = True
         clock("replace")
     except ToolkitError:
         raise
@@ -131,10 +148,8 @@ def save_edit(
             "not enough memory to write the workbook; it was left unchanged"),
             path=path) from None
     except OSError as e:
-        raise WorkbookError(bilingual(
-            "无法写入工作簿，原文件未改动：请检查磁盘空间和文件夹的写入权限后再运行",
-            f"cannot write the workbook ({e.strerror or e}); it was left unchanged"),
-            path=path) from e
+        raise io_error(e, path, "无法写入工作簿", "cannot write the workbook",
+                       tail_zh="；原文件未改动", tail_en="; it was left unchanged") from e
     except Exception as e:  # a bug here must still leave the original untouched, and say so
         log.debug("writing %s failed", path, exc_info=True)
         raise WorkbookError(bilingual(
@@ -142,14 +157,77 @@ def save_edit(
             f"cannot write the workbook (internal error: {type(e).__name__}: {e}); "
             "it was left unchanged"), path=path) from e
     finally:
+        if backup is not None and not installed:
+            discard(backup)  # nothing was written: no backup either
         try:
             tmp.unlink(missing_ok=True)
         except OSError:
             log.warning("could not remove the temporary file %s", tmp)
+    rotate(path, backups)  # only now: a failed run never pushes out a good backup
+    fault_point("rotated")
     seconds = time.perf_counter() - started
     log.info("%s: written in %.2fs (%s); backup %s", path, seconds,
              ", ".join(f"{k} {v:.2f}s" for k, v in phases.items()), backup)
     return SaveResult(path, backup, True, seconds, phases)
+
+
+def _copy_mode(path: Path, tmp: Path) -> None:
+    try:
+        os.chmod(tmp, path.stat().st_mode & 0o7777)
+    except OSError:
+        pass  # a share that ignores modes: the replace below still works
+
+
+def _install(tmp: Path, path: Path, read_fp: Fingerprint) -> None:
+    """The replace, with the last look at the workbook as late as possible before it. Where the
+    platform can exchange the two files atomically, the file displaced is checked too: if a
+    colleague's save landed in between, it is put back and nothing is written."""
+    try:
+        hold = hold_exclusively(path)  # Windows: nobody can open the file until the replace
+    except PermissionError as e:
+        raise _replace_refused(e, path) from None
+    try:
+        ensure_writable(path, read_fp, current=hold() if hold else None)
+    finally:
+        release()
+    ours = os.stat(tmp)
+    try:
+        swapped = install(tmp, path)
+    except PermissionError as e:
+        raise _replace_refused(e, path) from None
+    if not swapped:
+        return
+    displaced = tmp  # the exchange left the file it replaced under the temporary name
+    if fingerprint(displaced).sha256 == read_fp.sha256:
+        return  # what we replaced is what we read (the finally of save_edit removes it)
+    log.warning("%s: someone saved it while it was being replaced; putting their save back",
+                path)
+    install(displaced, path)
+    if not same_file(os.stat(displaced), ours):
+        keep_displaced(displaced, path)  # yet another save: never lose it either
+    raise WorkbookChangedError(bilingual(
+        "写入的同时有人保存了工作簿：已恢复对方保存的版本，本次未写入，请重新运行",
+        "someone saved the workbook while it was being written; their save was kept and "
+        "nothing was written; run again"), path=path)
+
+
+def _replace_refused(e: PermissionError, path: Path) -> WorkbookError:
+    if getattr(e, "winerror", None) in (32, 33):  # ERROR_SHARING_VIOLATION, ERROR_LOCK_VIOLATION
+        return WorkbookLockedError(bilingual(
+            "工作簿正被其他程序（可能是 Excel）占用，未写入：请关闭它后再运行",
+            "the workbook is in use by another program (Excel?); close it and run again"),
+            path=path)
+    if sys.platform == "win32":
+        return WorkbookError(bilingual(
+            "Windows 拒绝替换工作簿（拒绝访问），未写入：文件可能是只读的、正被其他程序打开，"
+            "或你没有这个文件夹的修改权限",
+            "Windows refused to replace the workbook (access denied): it may be read-only, "
+            "open in another program, or you lack permission in the folder; nothing was "
+            "written"), path=path)
+    return WorkbookError(bilingual(
+        "没有权限替换工作簿（文件或文件夹的权限），未写入：请让所有者或管理员给你写入权限",
+        "permission denied replacing the workbook (file or folder permissions); nothing "
+        "was written"), path=path)
 
 
 class _Clock:
@@ -243,76 +321,3 @@ def _read_original(path: Path) -> tuple[bytes, Fingerprint]:
                                       f"cannot read the file ({e.strerror or e})"),
                             path=path) from None
     return raw, Fingerprint(len(raw), st.st_mtime_ns, hashlib.sha256(raw).hexdigest())
-
-
-def _remove_stale_temps(path: Path) -> None:
-    """Temporary files left by a run that was killed half-way (they never replaced anything)."""
-    prefix = f".{path.stem}{_TEMP_MARK}"
-    try:
-        for entry in os.scandir(path.parent):
-            if entry.name.startswith(prefix) and entry.name.endswith(path.suffix):
-                if time.time() - entry.stat().st_mtime > _STALE_TEMP_SECONDS:
-                    os.unlink(entry.path)
-                    log.info("removed a stale temporary file %s", entry.path)
-    except OSError:
-        pass
-
-
-def _backup(path: Path, raw: bytes, keep: int) -> Path | None:
-    """Copy the previous file into <folder>/.bak/<stem>.<YYYYmmdd-HHMMSS[-n]><ext>, keeping the
-    newest `keep` copies of this workbook (other workbooks' copies in the folder are theirs)."""
-    if keep <= 0:
-        return None
-    folder = path.parent / BACKUP_DIR
-    folder.mkdir(exist_ok=True)
-    pattern = re.compile(re.escape(path.stem) + r"\.(\d{8}-\d{6})(?:-(\d+))?"
-                         + re.escape(path.suffix) + "$")
-
-    def copies() -> list[tuple[tuple[str, int], Path]]:
-        found = []
-        for entry in folder.iterdir():
-            m = pattern.match(entry.name)
-            if m and entry.is_file():
-                found.append(((m.group(1), int(m.group(2) or 1)), entry))
-        return sorted(found)
-
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    # Within one second, number the copies so the newest always sorts last.
-    n = max((k[1] for k, _ in copies() if k[0] == stamp), default=0) + 1
-    while True:
-        target = folder / f"{path.stem}.{stamp}{f'-{n}' if n > 1 else ''}{path.suffix}"
-        try:
-            with target.open("xb") as f:
-                f.write(raw)
-                f.flush()
-                os.fsync(f.fileno())
-            break
-        except FileExistsError:
-            n += 1
-    try:
-        st = path.stat()
-        os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))
-    except OSError:
-        pass
-    for _, old in copies()[:-keep]:
-        try:
-            old.unlink()
-        except OSError:
-            log.warning("could not remove the old backup %s", old)
-    return target
-
-
-def _replace(tmp: Path, path: Path) -> None:
-    try:
-        try:
-            os.chmod(tmp, path.stat().st_mode & 0o7777)
-        except OSError:
-            pass  # a share that ignores modes: the replace below still works
-        os.replace(tmp, path)
-    except PermissionError:
-        # Windows refuses to replace a file another program (Excel) holds open.
-        raise WorkbookLockedError(bilingual(
-            "工作簿正被其他程序（可能是 Excel）占用：请关闭它后再运行",
-            "the workbook is in use by another program (Excel?); close it and run again"),
-            path=path) from None
-
