@@ -74,7 +74,7 @@ def write_backup(path: Path, raw: bytes, mtime_ns: int) -> Path:
         raise _error(folder, "已存在同名的文件（不是文件夹）", "a file of that name is in the way")
     tmp = temp_name(folder / path.name)
     try:
-        write_file(tmp, raw)
+        write_file(tmp, raw, "backup")
         fault_point("backup-written")
         try:
             os.utime(tmp, ns=(mtime_ns, mtime_ns))  # the copy shows when the original was saved
@@ -88,8 +88,12 @@ def write_backup(path: Path, raw: bytes, mtime_ns: int) -> Path:
             tmp.unlink(missing_ok=True)
         except OSError:
             log.warning("could not remove the temporary file %s", tmp)
-    fault_point("backup-named")
-    fsync_dir(folder)
+    try:
+        fault_point("backup-named")
+        fsync_dir(folder)
+    except OSError as e:
+        discard(target)
+        raise _error(folder, *reason(e)) from None
     return target
 
 

@@ -104,12 +104,15 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
-def write_file(tmp: Path, data: bytes, chunk: int = 1 << 22) -> None:
+CHUNK = 1 << 22  # bytes per write; the crash tests make it small to stop between writes
+
+
+def write_file(tmp: Path, data: bytes, point: str = "file") -> None:
     """Create `tmp` (never an existing file) holding `data`, on the disk before it returns."""
     with tmp.open("xb") as f:
-        for start in range(0, len(data), chunk):
-            f.write(data[start:start + chunk])
-            fault_point("write-chunk")
+        for start in range(0, max(len(data), 1), CHUNK):
+            f.write(data[start:start + CHUNK])
+            fault_point(f"{point}-chunk")
         f.flush()
         os.fsync(f.fileno())
 
@@ -287,7 +290,7 @@ class _WinHold:
         handle = kernel32.CreateFileW(str(path), 0x80000000, 0, None, 3, 0x80, None)
         if handle is None or handle == ctypes.c_void_p(-1).value:
             # A sharing violation (winerror 32) while Excel has it open: a PermissionError.
-            raise getattr(ctypes, "WinError")(ctypes.get_last_error())  # noqa: B009
+            raise getattr(ctypes, "WinError")(getattr(ctypes, "get_last_error")())  # noqa: B009
         self.fd: int | None = msvcrt.open_osfhandle(  # type: ignore[attr-defined,unused-ignore]
             handle, os.O_RDONLY)
         _held.append(self)

@@ -137,8 +137,28 @@ def save_edit(
         if backups > 0:
             backup = write_backup(path, raw, read_fp.mtime_ns)
         _copy_mode(path, tmp)
-        _install(tmp, path, read_fp)
+        ours = os.stat(tmp)
+        swapped = _install(tmp, path, read_fp)
         installed = True
+        if swapped and not _displaced_was_read(tmp, path, read_fp):
+            # A colleague's save landed in the last instant: it is in `tmp` now. Put it back.
+            log.warning("%s: someone saved it while it was being replaced; their save is put "
+                        "back", path)
+            try:
+                install(tmp, path)
+            except OSError:
+                kept = keep_displaced(tmp, path)
+                raise WorkbookChangedError(bilingual(
+                    f"写入的同时有人保存了工作簿：对方保存的版本已放在 {kept}，请核对后重新运行",
+                    f"someone saved the workbook while it was being written; their save is "
+                    f"kept as {kept}; compare and run again"), path=path) from None
+            installed = False
+            if not same_file(os.stat(tmp), ours):
+                keep_displaced(tmp, path)  # yet another save: never lose it either
+            raise WorkbookChangedError(bilingual(
+                "写入的同时有人保存了工作簿：已恢复对方保存的版本，本次未写入，请重新运行",
+                "someone saved the workbook while it was being written; their save was kept "
+                "and nothing was written; run again"), path=path)
         clock("replace")
     except ToolkitError:
         raise
@@ -178,10 +198,9 @@ def _copy_mode(path: Path, tmp: Path) -> None:
         pass  # a share that ignores modes: the replace below still works
 
 
-def _install(tmp: Path, path: Path, read_fp: Fingerprint) -> None:
-    """The replace, with the last look at the workbook as late as possible before it. Where the
-    platform can exchange the two files atomically, the file displaced is checked too: if a
-    colleague's save landed in between, it is put back and nothing is written."""
+def _install(tmp: Path, path: Path, read_fp: Fingerprint) -> bool:
+    """The replace, with the last look at the workbook as late as possible before it. Returns
+    True when the platform exchanged the two files atomically (the displaced file is at `tmp`)."""
     try:
         hold = hold_exclusively(path)  # Windows: nobody can open the file until the replace
     except PermissionError as e:
@@ -190,25 +209,20 @@ def _install(tmp: Path, path: Path, read_fp: Fingerprint) -> None:
         ensure_writable(path, read_fp, current=hold() if hold else None)
     finally:
         release()
-    ours = os.stat(tmp)
     try:
-        swapped = install(tmp, path)
+        return install(tmp, path)
     except PermissionError as e:
         raise _replace_refused(e, path) from None
-    if not swapped:
-        return
-    displaced = tmp  # the exchange left the file it replaced under the temporary name
-    if fingerprint(displaced).sha256 == read_fp.sha256:
-        return  # what we replaced is what we read (the finally of save_edit removes it)
-    log.warning("%s: someone saved it while it was being replaced; putting their save back",
-                path)
-    install(displaced, path)
-    if not same_file(os.stat(displaced), ours):
-        keep_displaced(displaced, path)  # yet another save: never lose it either
-    raise WorkbookChangedError(bilingual(
-        "写入的同时有人保存了工作簿：已恢复对方保存的版本，本次未写入，请重新运行",
-        "someone saved the workbook while it was being written; their save was kept and "
-        "nothing was written; run again"), path=path)
+
+
+def _displaced_was_read(displaced: Path, path: Path, read_fp: Fingerprint) -> bool:
+    """Whether the file the exchange displaced is the one read (else someone saved in between).
+    If it cannot be read, it is kept in .bak/ rather than judged."""
+    try:
+        return fingerprint(displaced).sha256 == read_fp.sha256
+    except WorkbookError:
+        keep_displaced(displaced, path)
+        return True
 
 
 def _replace_refused(e: PermissionError, path: Path) -> WorkbookError:
