@@ -1,54 +1,73 @@
 """Write a whole new output file atomically: a temporary name in the same folder, flushed and
-fsynced, then renamed over the target. Used for files the toolkit creates beside the workbook
-(approval forms, a separate statistics workbook, mail attachments written by --dry-run).
-See docs/writeback.md for the guarantees."""
+fsynced, then renamed over the target, and the folder fsynced. Used for files the toolkit
+creates beside the workbook (approval forms, a separate statistics workbook, mail attachments
+written by --dry-run). See docs/writeback.md for the guarantees."""
 
 from __future__ import annotations
 
 import os
-import tempfile
+import sys
 from pathlib import Path
 
-from toolkit.errors import ToolkitError, bilingual
+from toolkit.errors import WorkbookError, WorkbookLockedError, bilingual
+from toolkit.sheets.durable import (
+    fault_point,
+    fsync_dir,
+    io_error,
+    refuse_read_only,
+    remove_stale_temps,
+    temp_name,
+    write_file,
+)
 
 
 def write_atomic(path: Path | str, data: bytes) -> Path:
-    """Write `data` to `path` so that a reader sees the old file or the new one, never a part."""
+    """Write `data` to `path` so that a reader sees the old file or the new one, never a part.
+    A read-only target is refused; on any failure the old file is untouched and no temporary
+    file is left. Raises WorkbookError (exit 2) with one line naming the file and the cause."""
     path = Path(path)
+    folder = path.parent
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.~toolkit-", dir=path.parent)
+        folder.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise ToolkitError(bilingual(
-            f"{path.parent}：无法在此文件夹中写入文件（{e.strerror}）",
-            f"{path.parent}: cannot write a file in this folder ({e.strerror})")) from None
-    tmp = Path(tmp_name)
+        raise io_error(e, folder, "无法创建文件夹", "cannot create the folder") from None
+    remove_stale_temps(folder, path)  # left by a run that was killed half-way
+    refuse_read_only(path, what="file")
+    tmp = temp_name(path)
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
+        write_file(tmp, data, "atomic")
+        try:
+            os.chmod(tmp, path.stat().st_mode & 0o7777)  # a replaced file keeps its mode
+        except OSError:
+            pass
+        fault_point("atomic-written")
         os.replace(tmp, path)
+    except PermissionError as e:
+        if getattr(e, "winerror", None) in (32, 33):
+            raise WorkbookLockedError(bilingual(
+                "文件正被其他程序（Word 或 Excel？）打开，未写入：请关闭它后再运行",
+                "the file is open in another program (Word or Excel?); close it and run "
+                "again"), path=path) from None
+        raise _failed(e, path) from None
     except OSError as e:
-        tmp.unlink(missing_ok=True)
-        raise ToolkitError(bilingual(
-            f"{path}：写入失败（{e.strerror}）", f"{path}: could not be written ({e.strerror})"),
-        ) from None
-    _fsync_dir(path.parent)
+        raise _failed(e, path) from None
+    finally:
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
+    fault_point("atomic-installed")
+    fsync_dir(folder)
     return path
 
 
-def _fsync_dir(folder: Path) -> None:
-    """Make the rename durable (POSIX); Windows has no directory handles to sync."""
-    if os.name != "posix":
-        return
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+def _failed(e: OSError, path: Path) -> WorkbookError:
+    if sys.platform == "win32" and isinstance(e, PermissionError):
+        return WorkbookError(bilingual(
+            "Windows 拒绝写入（拒绝访问），未写入：文件可能是只读的、正被其他程序打开，或你没有"
+            "这个文件夹的修改权限",
+            "Windows refused the write (access denied): the file may be read-only, open in "
+            "another program, or you lack permission in the folder; nothing was written"),
+            path=path)
+    return io_error(e, path, "无法写入文件", "cannot write the file",
+                    tail_zh="；原有文件未改动", tail_en="; nothing was changed")

@@ -146,9 +146,10 @@ def fsync_dir(folder: Path) -> None:
 # Refusing a target that must not be written
 
 
-def refuse_read_only(path: Path) -> None:
+def refuse_read_only(path: Path, what: str = "workbook") -> None:
     """Refuse (exit 2) to replace a read-only file, or one in a folder where no file can be
-    created: a replace through the folder would silently rewrite it."""
+    created: a replace through the folder would silently rewrite it. `what`: "workbook" or
+    "file", the word the message uses."""
     try:
         st = path.stat()
     except FileNotFoundError:
@@ -160,7 +161,7 @@ def refuse_read_only(path: Path) -> None:
             raise WorkbookError(bilingual(
                 "文件是只读的，未写入：如需写入，请先取消只读属性（Windows：右键 > 属性；"
                 "Linux/macOS：chmod u+w）后再运行",
-                "the workbook is read-only; nothing was written (make it writable first)"),
+                f"the {what} is read-only; nothing was written (make it writable first)"),
                 path=path)
         if os.name == "posix" and not os.access(path, os.W_OK):
             raise WorkbookError(bilingual(

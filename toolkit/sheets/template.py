@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
@@ -17,7 +16,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from toolkit.errors import UsageError, WorkbookError, bilingual
+from toolkit.errors import UsageError, bilingual
 from toolkit.register import (
     COLUMNS,
     CUSTOMER_TYPES,
@@ -44,6 +43,7 @@ from toolkit.rules.tables import (
     Settings,
     settings_value_text,
 )
+from toolkit.sheets.durable import fsync_dir, fsync_file, io_error, remove_stale_temps, temp_name
 
 REGISTER_SHEET = "投诉记录"
 TITLE = "投诉登记台账"
@@ -388,12 +388,14 @@ def _style_header(cell: Any, *, required: bool = False, toolkit: bool = False) -
 # ---------------------------------------------------------------------------
 
 def _save_new(wb: Workbook, path: Path) -> None:
-    """Save beside the target, then publish without ever replacing a file that appeared
-    meanwhile: a hard link fails if the name exists. Not `~$`: that prefix means "open in
-    Excel" to the toolkit and to Excel."""
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    """Save beside the target, on the disk, then publish without ever replacing a file that
+    appeared meanwhile: a hard link fails if the name exists. Not `~$`: that prefix means "open
+    in Excel" to the toolkit and to Excel. See docs/writeback.md."""
+    remove_stale_temps(path.parent, path)
+    tmp = temp_name(path)
     try:
         wb.save(tmp)
+        fsync_file(tmp)
         try:
             os.link(tmp, path)
         except FileExistsError:
@@ -403,9 +405,11 @@ def _save_new(wb: Workbook, path: Path) -> None:
             if path.exists():
                 raise _exists(path) from None
             os.replace(tmp, path)
+        fsync_dir(path.parent)
     except OSError as e:
-        raise WorkbookError(bilingual(
-            "无法写入工作簿：请检查文件夹的写入权限和磁盘空间后再运行",
-            f"cannot write the workbook: {e.strerror or e}"), path=path) from None
+        raise io_error(e, path, "无法写入工作簿", "cannot write the workbook") from None
     finally:
-        tmp.unlink(missing_ok=True)
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
