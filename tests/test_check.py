@@ -184,3 +184,27 @@ def test_report_names_open_major_cases_escalated(tmp_path: Path) -> None:
                                                         **CLOSED)])
     lines = human_report(check_workbook(book, AS_OF, dry_run=True))
     assert "  未结的重大投诉 1 件，已升级到 总经理办公室：2611-0001" in lines
+
+
+
+def test_text_too_long_for_a_cell_is_cut_visibly_and_kept_whole_in_the_report(
+        tmp_path: Path) -> None:
+    """Excel counts a cell's length in UTF-16 units: 16,390 emoji are 32,780 of them."""
+    from toolkit.check import report_sheet, toolkit_values
+    from toolkit.findings import Finding
+    from toolkit.sheets.cells import MAX_TEXT, excel_length
+
+    book = make_register(tmp_path / "r.xlsx", [good_row(phone="12345")])
+    outcome = check_workbook(book, AS_OF, dry_run=True)
+    case = outcome.result.cases[0]
+    long = "😀" * 16_390
+    case.issues = [Finding("bad-phone", long, 2, "phone"), Finding("bad-email", "短", 2, "email")]
+    headers = {k: outcome.workbook.data.headers.header(k) for k in ("phone", "email")}
+    cell = toolkit_values(case, headers, "zh")["check"]
+    assert isinstance(cell, str) and MAX_TEXT - 1 <= excel_length(cell) <= MAX_TEXT
+    assert cell.endswith("😀…（超出 Excel 单元格长度，全文见「校验报告」）")
+    rows = report_sheet(outcome.result, outcome.workbook.data).rows[1:]
+    assert [(r[0], r[4]) for r in rows] == [(2, "bad-phone"), (2, "bad-phone"), (2, "bad-email")]
+    first, rest = str(rows[0][5]), str(rows[1][5])
+    assert excel_length(first) <= MAX_TEXT and first.endswith("😀…")
+    assert first[:-1] + rest == long  # the message, continued on the next row

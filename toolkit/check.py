@@ -22,6 +22,7 @@ from toolkit.register import CellValue as ReadValue
 from toolkit.rules.engine import CaseResult, CheckResult, Progress, run_check
 from toolkit.rules.routing import escalation_departments
 from toolkit.rules.tables import REPORT_SHEET
+from toolkit.sheets.cells import cut_text, split_text
 from toolkit.sheets.lock import ensure_writable
 from toolkit.sheets.reader import Workbook, read_workbook
 from toolkit.sheets.writer import (
@@ -54,17 +55,20 @@ class Words:
     ok: str
     report: tuple[str, ...]
     sep: str
+    cut: str  # ends a cell cut to Excel's limit; the 校验报告 has every message in full
 
 
 _WORDS = {
     "zh": Words({"error": "错误", "warning": "警告"},
                 {"repeat": "重复投诉", "recontact": "重复来电"},
                 "第{row}行", ("逾期", "超时"), "即将到期", "没有发现问题",
-                ("行号", "投诉编号", "列", "级别", "代码", "说明"), "；"),
+                ("行号", "投诉编号", "列", "级别", "代码", "说明"), "；",
+                "…（超出 Excel 单元格长度，全文见「校验报告」）"),
     "en": Words({"error": "error", "warning": "warning"},
                 {"repeat": "repeat of", "recontact": "re-contact of"},
                 "row {row}", ("overdue", "late"), "due soon", "no problems found",
-                ("Row", "Case ID", "Column", "Level", "Code", "Message"), "; "),
+                ("Row", "Case ID", "Column", "Level", "Code", "Message"), "; ",
+                "… (too long for an Excel cell; the full text is on sheet 校验报告)"),
 }
 
 
@@ -119,7 +123,8 @@ def toolkit_values(r: CaseResult, headers: dict[str, str], lang: str) -> dict[st
         "flags": "、".join(labels[f] for f in r.flags) or None,
         "repeat_of": repeat,
         "effective_severity": r.effective_severity,
-        "check": check_text(r.issues, headers, lang) if r.issues else None,
+        "check": cut_text(check_text(r.issues, headers, lang), mark=words.cut)
+        if r.issues else None,
     }
 
 
@@ -230,8 +235,10 @@ def report_sheet(result: CheckResult, data: RegisterData) -> OwnedSheet:
     found += [(f, r) for r in result.cases for f in r.issues]
     for f, r in found:
         header = data.headers.header(f.field) if f.field else None
-        rows.append([f.row, r.case_id if r else None, header, words.level[f.level], f.code,
-                     f.message])
+        # A message longer than a cell goes on over as many rows as it needs.
+        for piece in split_text(f.message):
+            rows.append([f.row, r.case_id if r else None, header, words.level[f.level], f.code,
+                         piece])
         if f.row is not None:
             col = data.headers.index.get(f.field or "case_id", data.headers.index["case_id"])
             links[(len(rows), 1)] = f"{quoted}!{column_letter(col + 1)}{f.row}"

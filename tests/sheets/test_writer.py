@@ -361,6 +361,18 @@ def test_text_is_escaped_for_xml_and_excel(book: Path) -> None:
     assert "_x005F_x0041_" in data[("AG", 5)] and "_x0007_" in data[("AG", 6)]
 
 
+def test_text_longer_than_a_cell_is_cut_in_utf16_units_with_a_visible_mark(book: Path) -> None:
+    from toolkit.sheets.cells import MAX_TEXT, excel_length
+
+    texts: dict[int, CellValue] = {2: "😀" * 16_386, 3: "字" * MAX_TEXT, 4: "a" + "😀" * 16_383}
+    save_edit(book, WorkbookEdit(REGISTER, [ColumnWrite(AG, texts)]), expected=None)
+    back = rows_of(book, REGISTER)
+    emoji = back[1][AG - 1]
+    assert excel_length(emoji) <= MAX_TEXT and emoji == "😀" * 16_383 + "…"
+    assert back[2][AG - 1] == texts[3]  # exactly the limit: kept whole
+    assert back[3][AG - 1] == texts[4]  # 32,767 units with an emoji at the very end
+
+
 def test_times_and_durations_are_numbers_with_time_formats(book: Path) -> None:
     save_edit(book, WorkbookEdit(REGISTER, [
         ColumnWrite(AG, {2: time(16, 30), 3: timedelta(hours=30, minutes=15)}),

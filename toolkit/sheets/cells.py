@@ -15,7 +15,8 @@ log = logging.getLogger("toolkit.sheets")
 # datetime, date, time (a time of day), timedelta (a duration) or None.
 TEMPORAL = (datetime, date, TimeOfDay, timedelta)
 
-MAX_TEXT = 32_767  # characters Excel keeps in one cell
+MAX_TEXT = 32_767  # what Excel keeps in one cell, counted in UTF-16 units (an emoji is two)
+CUT_MARK = "…"
 DEFAULT_DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 DEFAULT_DATE_FORMAT = "yyyy-mm-dd"
 DEFAULT_TIME_FORMAT = "hh:mm"
@@ -51,10 +52,44 @@ BAD_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\r\ufffe\uffff\ud800-\udf
 _ESCAPE_LIKE = re.compile("_(x[0-9A-Fa-f]{4}_)")
 
 
+def excel_length(text: str) -> int:
+    """The length of `text` as Excel counts it: UTF-16 code units."""
+    if text.isascii():
+        return len(text)
+    return len(text.encode("utf-16-le")) // 2
+
+
+def fits(text: str, limit: int = MAX_TEXT) -> bool:
+    return len(text) <= limit // 2 or excel_length(text) <= limit
+
+
+def cut_text(text: str, limit: int = MAX_TEXT, mark: str = CUT_MARK) -> str:
+    """`text` if Excel can hold it, else its longest start that can with `mark` appended (never
+    half an emoji)."""
+    if fits(text, limit):
+        return text
+    room = limit - excel_length(mark)
+    units = text.encode("utf-16-le")[: 2 * room]
+    if units and 0xD800 <= int.from_bytes(units[-2:], "little") <= 0xDBFF:
+        units = units[:-2]  # the first half of a surrogate pair
+    return units.decode("utf-16-le") + mark
+
+
+def split_text(text: str, limit: int = MAX_TEXT, mark: str = CUT_MARK) -> list[str]:
+    """`text` in pieces Excel can hold, every piece but the last ending in `mark`."""
+    pieces = []
+    while not fits(text, limit):
+        piece = cut_text(text, limit, mark)
+        pieces.append(piece)
+        text = text[len(piece) - len(mark):]
+    return [*pieces, text]
+
+
 def _cell_text(text: str) -> str:
-    if len(text) > MAX_TEXT:
-        log.warning("text of %d characters cut to Excel's limit of %d", len(text), MAX_TEXT)
-        text = text[: MAX_TEXT - 1] + "…"
+    if not fits(text):
+        log.warning("text of %d UTF-16 units cut to Excel's limit of %d", excel_length(text),
+                    MAX_TEXT)
+        text = cut_text(text)
     if "_x" in text:
         text = _ESCAPE_LIKE.sub(r"_x005F_\1", text)
     if BAD_XML_CHARS.search(text):

@@ -12,7 +12,7 @@ import python_calamine as calamine
 
 from toolkit.errors import WorkbookError, bilingual
 from toolkit.register import CellValue, column_letter
-from toolkit.sheets.cells import BAD_XML_CHARS, MAX_TEXT
+from toolkit.sheets.cells import BAD_XML_CHARS, fits
 from toolkit.sheets.edit import ColumnWrite
 
 _VERIFY_SAMPLE = 200  # written cells read back from the temporary file
@@ -89,7 +89,7 @@ def _same_value(back: object, value: CellValue) -> bool:
     if value is None:
         return back in ("", None)
     if isinstance(value, str):
-        if len(value) > MAX_TEXT or BAD_XML_CHARS.search(value) or "_x" in value:
+        if not fits(value) or BAD_XML_CHARS.search(value) or "_x" in value:
             return isinstance(back, str)
         return back == value
     if isinstance(value, bool):
