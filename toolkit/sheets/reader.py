@@ -27,15 +27,14 @@ from toolkit.register import (
     column_letter,
 )
 from toolkit.rules.tables import REPORT_SHEET, RULE_SHEETS
+from toolkit.sheets.damage import damaged_error
+from toolkit.sheets.limits import check_unpacked
 from toolkit.sheets.lock import Fingerprint, fingerprint
 
 log = logging.getLogger("toolkit.sheets")
 
 REGISTER_SHEET = "投诉记录"
 SUFFIXES = (".xlsx", ".xlsm")
-# A register is some tens of MB unpacked at 100,000 rows; far more than this is a zip bomb
-# or not a register, and reading it would exhaust memory before saying anything useful.
-MAX_UNPACKED_BYTES = 2 * 1024**3
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTION_INFO = "EncryptionInfo".encode("utf-16-le")
 
@@ -76,6 +75,10 @@ def read_workbook(path: Path | str) -> Workbook:
         data = _register_data(path, sheet_name, rows, names)
         data.rule_sheets = {n: _rule_sheet(book, n) for n in RULE_SHEETS if n in names}
         report = _sheet_rows(book, REPORT_SHEET) if REPORT_SHEET in names else None
+    except (WorkbookError, MemoryError):
+        raise
+    except Exception as e:  # calamine's XmlError, zipfile's BadZipFile, zlib.error: damage
+        raise damaged_error(path, e) from None
     finally:
         book.close()
     return Workbook(path, data, fp, report)
@@ -116,7 +119,7 @@ def _check_file(path: Path) -> None:
             "the file is empty (0 bytes)"), path=path)
     try:
         with zipfile.ZipFile(path) as z:
-            unpacked = sum(i.file_size for i in z.infolist())
+            infos = z.infolist()
             has_workbook = any(n.lower() == "xl/workbook.xml" for n in z.namelist())
     except zipfile.BadZipFile:
         raise WorkbookError(bilingual(
@@ -128,12 +131,7 @@ def _check_file(path: Path) -> None:
         raise WorkbookError(bilingual(
             "不是 Excel 工作簿（文件里没有 xl/workbook.xml）：请确认选对了文件",
             "not an Excel workbook (the package has no xl/workbook.xml)"), path=path)
-    if unpacked > MAX_UNPACKED_BYTES:
-        gb, limit = f"{unpacked / 1024**3:.1f}", MAX_UNPACKED_BYTES // 1024**3
-        raise WorkbookError(bilingual(
-            f"工作簿解压后有 {gb} GB，超过本工具能读取的 {limit} GB：请确认这是投诉登记表",
-            f"the workbook unpacks to {gb} GB, more than the {limit} GB the toolkit reads; "
-            "is this really a complaint register?"), path=path)
+    check_unpacked(infos, path)
 
 
 _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"

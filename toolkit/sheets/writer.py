@@ -14,11 +14,13 @@ table is never rewritten and text starting with = + - @ can never become a formu
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import math
 import os
 import sys
 import time
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -48,6 +50,7 @@ from toolkit.sheets.durable import (
     temp_name,
 )
 from toolkit.sheets.edit import ColumnWrite, Highlight, OwnedSheet, WorkbookEdit
+from toolkit.sheets.limits import check_unpacked
 from toolkit.sheets.lock import Fingerprint, ensure_writable, fingerprint
 from toolkit.sheets.readback import verify_written
 from toolkit.sheets.styles import color
@@ -108,6 +111,7 @@ def save_edit(
     phases: dict[str, float] = {}
     clock = _Clock(phases)
     raw, read_fp = _read_original(path)
+    _check_size(raw, path)
     if expected is not None and read_fp.sha256 != expected.sha256:
         raise WorkbookChangedError(bilingual(
             "读取之后有人又保存了工作簿：为免覆盖别人的修改，本次未写入，请重新运行",
@@ -320,6 +324,15 @@ def _check_value(value: object, where: str) -> None:
 def _valid_sheet_name(name: str) -> bool:
     return (0 < len(name) <= 31 and not set(name) & set("[]:*?/\\")
             and not name.startswith("'") and not name.endswith("'"))
+
+
+def _check_size(raw: bytes, path: Path) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as z:
+            infos = z.infolist()
+    except (zipfile.BadZipFile, ValueError):
+        return  # the package reader below says so in its words
+    check_unpacked(infos, path)
 
 
 def _read_original(path: Path) -> tuple[bytes, Fingerprint]:
