@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import os
 import re
+import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -125,3 +128,35 @@ def test_init_creates_and_refuses_to_overwrite(tmp_path: Path) -> None:
     assert again.exit_code == 2 and "already exists" in again.stderr
     checked = run("check", str(book), "--dry-run", "--as-of", AS_OF)
     assert checked.exit_code == 0, checked.output
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX modes")
+def test_check_refuses_a_read_only_workbook_up_front_and_reads_it_with_dry_run(
+        tmp_path: Path) -> None:
+    book = make_register(tmp_path / "r.xlsx", [good_row()])
+    book.chmod(0o444)
+    before = digest(book)
+    result = run("check", str(book), "--as-of", AS_OF)
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        f"错误 error: {book}: 文件是只读的，未写入：如需写入，请先取消只读属性"
+        "（Windows：右键 > 属性；Linux/macOS：chmod u+w）后再运行 / the workbook is read-only; "
+        "nothing was written "
+        "(make it writable first)"]
+    assert digest(book) == before and not (tmp_path / ".bak").exists()
+    assert run("check", str(book), "--as-of", AS_OF, "--dry-run").exit_code == 0
+
+
+def test_an_os_error_the_library_did_not_word_is_one_line_exit_2(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import toolkit.check
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(tmp_path / "x"))
+
+    monkeypatch.setattr(toolkit.check, "read_workbook", broken)
+    result = run("check", str(tmp_path / "r.xlsx"), "--as-of", AS_OF)
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        f"错误 error: {tmp_path / 'x'}: 读写文件失败：磁盘空间不足 / a file operation failed: "
+        "the disk is full"]

@@ -17,6 +17,7 @@ import click
 
 from toolkit import __version__
 from toolkit.errors import ToolkitError, UsageError, bilingual
+from toolkit.sheets.durable import reason
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -87,6 +88,15 @@ def handle_errors(fn: F) -> F:
         except KeyboardInterrupt:
             click.echo("interrupted; nothing was written", err=True)
             ctx.exit(130)
+        except OSError as e:  # a disk or permission failure the library did not word itself
+            if verbose:
+                traceback.print_exc()
+            zh, en = reason(e)
+            where = f"{e.filename}: " if e.filename else ""
+            click.echo(f"错误 error: {where}" + bilingual(f"读写文件失败：{zh}",
+                                                          f"a file operation failed: {en}"),
+                       err=True)
+            ctx.exit(EXIT_INPUT)
         except Exception as e:  # a bug: still one line, and the way to see more
             if verbose:
                 traceback.print_exc()

@@ -41,6 +41,7 @@ from toolkit.sheets.cells import TEMPORAL
 from toolkit.sheets.durable import (
     TEMP_MARK,
     fault_point,
+    fsync_file,
     hold_exclusively,
     install,
     io_error,
@@ -122,6 +123,7 @@ def save_edit(
     try:
         clock("read")
         written = write_package(raw, edit, tmp, path, clock)
+        fsync_file(tmp)  # on the disk before anything points at it (a no-op if it already is)
         fault_point("temp-written")
         verify_written(tmp, written, path)
         clock("verify")
