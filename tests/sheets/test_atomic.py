@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.errors import WorkbookError
+from toolkit.errors import UsageError, WorkbookError
 from toolkit.sheets import durable
 from toolkit.sheets.atomic import write_atomic
 
@@ -106,3 +106,18 @@ def test_temporaries_of_dead_runs_are_removed(tmp_path: Path) -> None:
     stale.write_bytes(b"half")
     write_atomic(target, NEW)
     assert not stale.exists() and target.read_bytes() == NEW
+
+
+def test_init_publishes_a_new_register_the_same_way(tmp_path: Path) -> None:
+    from toolkit.sheets.template import build_register
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = tmp_path / f".台账{durable.TEMP_MARK}{dead.pid}-{durable._HOST}-abcdef.xlsx"
+    stale.write_bytes(b"half")
+    book = build_register(tmp_path / "台账.xlsx")
+    assert book.exists() and temps(tmp_path) == []
+    before = book.read_bytes()
+    with pytest.raises(UsageError, match="init never overwrites a workbook"):
+        build_register(book)
+    assert book.read_bytes() == before and temps(tmp_path) == []

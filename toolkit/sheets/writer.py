@@ -102,12 +102,12 @@ def save_edit(
     if path.is_symlink():
         # Replacing a link would leave the real workbook behind: write through to it.
         path = Path(os.path.realpath(path))
+    remove_stale_temps(path.parent, path)  # left by a run that was killed half-way
+    backups_clean(path)
     if edit.is_empty():
         log.info("%s: nothing to write", path)
         return SaveResult(path, None, False, time.perf_counter() - started)
     _check_edit(edit)
-    remove_stale_temps(path.parent, path)  # left by a run that was killed half-way
-    backups_clean(path)
     ensure_writable(path, None)  # open in Excel? read-only? The content is compared below.
     phases: dict[str, float] = {}
     clock = _Clock(phases)
