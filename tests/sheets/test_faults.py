@@ -410,3 +410,24 @@ def test_stale_temporaries_of_dead_processes_go_whatever_their_age(book: Path) -
     os.utime(kept[0], (old, old))
     save_edit(book, check_edit(), expected=None)
     assert not kept[0].exists()
+
+
+def test_without_an_atomic_exchange_the_plain_replace_keeps_the_promises(
+        book: Path, monkeypatch: pytest.MonkeyPatch, no_faults: None) -> None:
+    """Windows, network shares and FAT have no exchange: the save falls back to a replace."""
+    monkeypatch.setattr(durable, "_exchange", lambda a, b: False)
+    original = book.read_bytes()
+    result = save_edit(book, check_edit(), expected=fingerprint(book))
+    assert result.backup is not None and result.backup.read_bytes() == original
+    assert register_row1(book)[AG - 1:AG + 5] == HEADERS and leftovers(book.parent) == []
+
+    def colleague(point: str) -> None:  # a save just before the last look is still caught
+        if point == "backup-named":
+            durable.fault_hook = None
+            colleague_save(book, "同事")
+
+    seen = fingerprint(book)
+    durable.fault_hook = colleague
+    with pytest.raises(WorkbookChangedError):
+        save_edit(book, check_edit(), expected=seen)
+    assert register_cell(book, 2, AG) == "同事" and copies(book) == [result.backup]
