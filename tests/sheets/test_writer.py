@@ -508,6 +508,22 @@ def test_a_refused_replace_is_a_permissions_problem_and_leaves_no_trace(
     assert not list((book.parent / ".bak").iterdir())  # nothing written: no backup
 
 
+def test_only_a_sharing_violation_says_in_use(book: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    class SharingViolation(PermissionError):
+        winerror = 32  # what Windows says when Excel holds the file open
+
+    def refuse(src: Any, dst: Any) -> bool:
+        raise SharingViolation(13, "The process cannot access the file")
+
+    original = book.read_bytes()
+    monkeypatch.setattr(writer, "install", refuse)
+    with pytest.raises(WorkbookLockedError, match=r"in use by another program \(Excel\?\); "
+                                                  "close it and run again"):
+        save_edit(book, check_edit(), expected=None)
+    assert book.read_bytes() == original
+
+
 def test_a_failed_check_of_the_written_file_leaves_the_original_intact(book: Path) -> None:
     original = book.read_bytes()
     seen: list[Path] = []
