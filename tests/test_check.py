@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from workbooks import good_row, make_register
 
-from toolkit.check import check_workbook
+from toolkit.jobs.check import check_workbook
 from toolkit.register import CellValue
 
 AS_OF = datetime(2026, 11, 24, 9, 0)
@@ -177,7 +177,7 @@ def test_appended_headers_look_like_the_staff_headers(tmp_path: Path) -> None:
 
 
 def test_report_names_open_major_cases_escalated(tmp_path: Path) -> None:
-    from toolkit.check import human_report
+    from toolkit.jobs.check import human_report
     book = make_register(tmp_path / "r.xlsx", [good_row(severity="重大"),
                                                good_row(case_id="2611-0002", severity="重大",
                                                         customer="乙", phone="13900139000",
@@ -190,9 +190,9 @@ def test_report_names_open_major_cases_escalated(tmp_path: Path) -> None:
 def test_text_too_long_for_a_cell_is_cut_visibly_and_kept_whole_in_the_report(
         tmp_path: Path) -> None:
     """Excel counts a cell's length in UTF-16 units: 16,390 emoji are 32,780 of them."""
-    from toolkit.check import report_sheet, toolkit_values
     from toolkit.findings import Finding
-    from toolkit.sheets.cells import MAX_TEXT, excel_length
+    from toolkit.jobs.check import report_sheet, toolkit_values
+    from toolkit.sheets.xlsx.cells import MAX_TEXT, excel_length
 
     book = make_register(tmp_path / "r.xlsx", [good_row(phone="12345")])
     outcome = check_workbook(book, AS_OF, dry_run=True)

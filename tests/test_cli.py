@@ -15,8 +15,8 @@ import pytest
 from click.testing import CliRunner
 from workbooks import good_row, make_register
 
-from toolkit.check import check_workbook
 from toolkit.cli import cli
+from toolkit.jobs.check import check_workbook
 
 AS_OF = "2026-11-24T09:00"
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -149,12 +149,12 @@ def test_check_refuses_a_read_only_workbook_up_front_and_reads_it_with_dry_run(
 
 def test_an_os_error_the_library_did_not_word_is_one_line_exit_2(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import toolkit.check
+    import toolkit.jobs.check
 
     def broken(*args: object, **kwargs: object) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(tmp_path / "x"))
 
-    monkeypatch.setattr(toolkit.check, "read_workbook", broken)
+    monkeypatch.setattr(toolkit.jobs.check, "read_workbook", broken)
     result = run("check", str(tmp_path / "r.xlsx"), "--as-of", AS_OF)
     assert result.exit_code == 2
     assert result.output.strip().splitlines() == [

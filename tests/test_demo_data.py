@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from toolkit.demo_data import DemoRegister, build_demo, demo_rows, relations
+from toolkit.demo.data import DemoRegister, build_demo, demo_rows, relations
 from toolkit.register import (
     CHANNELS,
     CUSTOMER_TYPES,

@@ -15,7 +15,7 @@ from toolkit.cli import cli
 from toolkit.errors import WorkbookError
 from toolkit.sheets import limits
 from toolkit.sheets.reader import read_workbook
-from toolkit.sheets.writer import ColumnWrite, WorkbookEdit, save_edit
+from toolkit.sheets.xlsx.writer import ColumnWrite, WorkbookEdit, save_edit
 
 SHEET = "xl/worksheets/sheet1.xml"
 

@@ -19,9 +19,9 @@ from test_writer import AG, HEADERS, REGISTER, check_edit
 
 from toolkit.errors import WorkbookChangedError, WorkbookError
 from toolkit.sheets import durable
-from toolkit.sheets.backups import copies
 from toolkit.sheets.lock import fingerprint
-from toolkit.sheets.writer import ColumnWrite, WorkbookEdit, save_edit
+from toolkit.sheets.xlsx.backups import copies
+from toolkit.sheets.xlsx.writer import ColumnWrite, WorkbookEdit, save_edit
 
 MakeRegister = Callable[..., Path]
 TESTS = Path(__file__).parent
@@ -38,7 +38,7 @@ sys.path[:0] = [{tests!r}, str(Path({tests!r}).parent)]
 from test_faults import seed
 from test_writer import check_edit
 from toolkit.sheets import durable
-from toolkit.sheets.writer import save_edit
+from toolkit.sheets.xlsx.writer import save_edit
 template, runs = Path(sys.argv[1]), Path(sys.argv[2])
 
 def save(stop, book, log):

@@ -18,11 +18,11 @@ from workbooks import sheet_rows
 
 from toolkit.errors import WorkbookChangedError, WorkbookError, WorkbookLockedError
 from toolkit.register import CellValue
-from toolkit.sheets import writer
-from toolkit.sheets.cells import column_number
 from toolkit.sheets.lock import fingerprint
-from toolkit.sheets.worksheet import WS_ORDER, Worksheet
-from toolkit.sheets.writer import (
+from toolkit.sheets.xlsx import writer
+from toolkit.sheets.xlsx.cells import column_number
+from toolkit.sheets.xlsx.worksheet import WS_ORDER, Worksheet
+from toolkit.sheets.xlsx.writer import (
     ColumnWrite,
     Highlight,
     OwnedSheet,
@@ -362,7 +362,7 @@ def test_text_is_escaped_for_xml_and_excel(book: Path) -> None:
 
 
 def test_text_longer_than_a_cell_is_cut_in_utf16_units_with_a_visible_mark(book: Path) -> None:
-    from toolkit.sheets.cells import MAX_TEXT, excel_length
+    from toolkit.sheets.xlsx.cells import MAX_TEXT, excel_length
 
     texts: dict[int, CellValue] = {2: "😀" * 16_386, 3: "字" * MAX_TEXT, 4: "a" + "😀" * 16_383}
     save_edit(book, WorkbookEdit(REGISTER, [ColumnWrite(AG, texts)]), expected=None)
@@ -545,7 +545,7 @@ import sys, time, zipfile
 from pathlib import Path
 sys.path[:0] = [{tests!r}, str(Path({tests!r}).parent)]
 from test_writer import check_edit
-from toolkit.sheets.writer import save_edit
+from toolkit.sheets.xlsx.writer import save_edit
 real = zipfile.ZipFile.writestr
 count = [0]
 def slow(self, *args, **kwargs):

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from toolkit.check import check_workbook, human_report
-from toolkit.demo_data import demo_rows
+from toolkit.demo.data import demo_rows
+from toolkit.jobs.check import check_workbook, human_report
 from toolkit.rules.engine import Progress
 from toolkit.sheets.template import build_register
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from toolkit.errors import WorkbookError, bilingual
-from toolkit.sheets.xmlscan import START_TAG, Doc, attr, children, esc_attr, set_attrs, unesc
+from toolkit.sheets.xlsx.xmlscan import START_TAG, Doc, attr, children, esc_attr, set_attrs, unesc
 
 STYLE_ORDER = tuple(x.encode() for x in (
     "numFmts fonts fills borders cellStyleXfs cellXfs cellStyles dxfs tableStyles colors "

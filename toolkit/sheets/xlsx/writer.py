@@ -34,10 +34,6 @@ from toolkit.errors import (
     bilingual,
 )
 from toolkit.register import CellValue, column_letter
-from toolkit.sheets.apply import write_package
-from toolkit.sheets.backups import BACKUP_DIR, discard, keep_displaced, rotate, write_backup
-from toolkit.sheets.backups import clean as backups_clean
-from toolkit.sheets.cells import TEMPORAL
 from toolkit.sheets.durable import (
     TEMP_MARK,
     fault_point,
@@ -50,11 +46,15 @@ from toolkit.sheets.durable import (
     same_file,
     temp_name,
 )
-from toolkit.sheets.edit import ColumnWrite, Highlight, OwnedSheet, WorkbookEdit
 from toolkit.sheets.limits import check_unpacked
 from toolkit.sheets.lock import Fingerprint, ensure_writable, fingerprint
-from toolkit.sheets.readback import verify_written
-from toolkit.sheets.styles import color
+from toolkit.sheets.xlsx.apply import write_package
+from toolkit.sheets.xlsx.backups import BACKUP_DIR, discard, keep_displaced, rotate, write_backup
+from toolkit.sheets.xlsx.backups import clean as backups_clean
+from toolkit.sheets.xlsx.cells import TEMPORAL
+from toolkit.sheets.xlsx.edit import ColumnWrite, Highlight, OwnedSheet, WorkbookEdit
+from toolkit.sheets.xlsx.readback import verify_written
+from toolkit.sheets.xlsx.styles import color
 
 # The public API: callers import all of it from here. The request types live in edit.py so the
 # part editors below the writer can take them without importing the writer.

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from toolkit.errors import WorkbookError, bilingual
 from toolkit.register import column_letter
-from toolkit.sheets.cells import parse_range
-from toolkit.sheets.edit import WorkbookEdit
-from toolkit.sheets.xmlscan import ATTR, Doc, El, children, esc_attr, unesc
+from toolkit.sheets.xlsx.cells import parse_range
+from toolkit.sheets.xlsx.edit import WorkbookEdit
+from toolkit.sheets.xlsx.xmlscan import ATTR, Doc, El, children, esc_attr, unesc
 
 log = logging.getLogger("toolkit.sheets")
 

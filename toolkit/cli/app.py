@@ -158,7 +158,7 @@ def check(book: Path, as_of: str | None, dry_run: bool, as_json: bool) -> None:
     nothing else in the workbook changes and a backup is kept in .bak/.
     Exit code 0: no errors; 1: errors found; 2: the workbook could not be used.
     """
-    from toolkit.check import check_workbook, closing_line, human_report
+    from toolkit.jobs.check import check_workbook, closing_line, human_report
 
     when = parse_as_of(as_of)
     progress = Progress()
@@ -189,7 +189,7 @@ def demo(directory: Path, as_of: str | None) -> None:
     unresolvable and deliberately invalid rows; then `check` writes its results
     into the workbook. Open the workbook in Excel or LibreOffice afterwards.
     """
-    from toolkit.demo import run_demo
+    from toolkit.demo.run import run_demo
 
     progress = Progress()
     try:

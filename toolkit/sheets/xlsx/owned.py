@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 
 from toolkit.register import column_letter
-from toolkit.sheets.cells import TEMPORAL, inline, number, temporal
-from toolkit.sheets.edit import OwnedSheet
-from toolkit.sheets.package import NS_MAIN, NS_REL
-from toolkit.sheets.styles import Styles
-from toolkit.sheets.worksheet import excel_width
-from toolkit.sheets.xmlscan import esc_attr
+from toolkit.sheets.xlsx.cells import TEMPORAL, inline, number, temporal
+from toolkit.sheets.xlsx.edit import OwnedSheet
+from toolkit.sheets.xlsx.package import NS_MAIN, NS_REL
+from toolkit.sheets.xlsx.styles import Styles
+from toolkit.sheets.xlsx.worksheet import excel_width
+from toolkit.sheets.xlsx.xmlscan import esc_attr
 
 
 def owned_sheet_xml(owned: OwnedSheet, styles: Styles, date1904: bool, *,

@@ -6,11 +6,20 @@ import re
 
 from toolkit.errors import WorkbookError, bilingual
 from toolkit.register import CellValue, column_letter
-from toolkit.sheets.cells import TEMPORAL, column_number, inline, number, parse_range, temporal
-from toolkit.sheets.edit import ColumnWrite, Highlight
-from toolkit.sheets.sheetdata import SheetData
-from toolkit.sheets.styles import Styles
-from toolkit.sheets.xmlscan import START_TAG, Doc, attr, children, esc, esc_attr, set_attrs, unesc
+from toolkit.sheets.xlsx.cells import TEMPORAL, column_number, inline, number, parse_range, temporal
+from toolkit.sheets.xlsx.edit import ColumnWrite, Highlight
+from toolkit.sheets.xlsx.sheetdata import SheetData
+from toolkit.sheets.xlsx.styles import Styles
+from toolkit.sheets.xlsx.xmlscan import (
+    START_TAG,
+    Doc,
+    attr,
+    children,
+    esc,
+    esc_attr,
+    set_attrs,
+    unesc,
+)
 
 WS_ORDER = tuple(x.encode() for x in (
     "sheetPr dimension sheetViews sheetFormatPr cols sheetData sheetCalcPr sheetProtection "

@@ -12,8 +12,8 @@ import python_calamine as calamine
 
 from toolkit.errors import WorkbookError, bilingual
 from toolkit.register import CellValue, column_letter
-from toolkit.sheets.cells import BAD_XML_CHARS, fits
-from toolkit.sheets.edit import ColumnWrite
+from toolkit.sheets.xlsx.cells import BAD_XML_CHARS, fits
+from toolkit.sheets.xlsx.edit import ColumnWrite
 
 _VERIFY_SAMPLE = 200  # written cells read back from the temporary file
 

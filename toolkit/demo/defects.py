@@ -6,7 +6,7 @@ import random
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-Row = dict[str, object]  # a demo row, as in toolkit.demo_data
+Row = dict[str, object]  # a demo row, as in toolkit.demo.data
 
 
 def plant_late_claims(rows: list[Row], rng: random.Random, *, avoid: set[int]) -> dict[int, str]:

@@ -41,8 +41,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from toolkit.demo_defects import plant_invalid, plant_late_claims
-from toolkit.demo_texts import (
+from toolkit.demo.defects import plant_invalid, plant_late_claims
+from toolkit.demo.texts import (
     BRANDS,
     CITIES,
     DEALER_SUFFIXES,

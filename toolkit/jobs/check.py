@@ -22,10 +22,10 @@ from toolkit.register import CellValue as ReadValue
 from toolkit.rules.engine import CaseResult, CheckResult, Progress, run_check
 from toolkit.rules.routing import escalation_departments
 from toolkit.rules.tables import REPORT_SHEET
-from toolkit.sheets.cells import cut_text, split_text
 from toolkit.sheets.lock import ensure_writable
 from toolkit.sheets.reader import Workbook, read_workbook
-from toolkit.sheets.writer import (
+from toolkit.sheets.xlsx.cells import cut_text, split_text
+from toolkit.sheets.xlsx.writer import (
     CellValue,
     ColumnWrite,
     Highlight,
@@ -35,7 +35,7 @@ from toolkit.sheets.writer import (
     save_edit,
 )
 
-log = logging.getLogger("toolkit.check")
+log = logging.getLogger("toolkit.jobs.check")
 
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 LAST_ROW = 1048576

@@ -9,8 +9,8 @@ import bisect
 import re
 
 from toolkit.errors import WorkbookError, bilingual
-from toolkit.sheets.cells import REF_RE, column_number
-from toolkit.sheets.xmlscan import START_TAG, El, attr
+from toolkit.sheets.xlsx.cells import REF_RE, column_number
+from toolkit.sheets.xlsx.xmlscan import START_TAG, El, attr
 
 
 class SheetData:

@@ -6,9 +6,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from toolkit.errors import WorkbookError, bilingual
-from toolkit.sheets.edit import WorkbookEdit
-from toolkit.sheets.owned import is_tab_selected, owned_sheet_xml
-from toolkit.sheets.package import (
+from toolkit.sheets.xlsx.edit import WorkbookEdit
+from toolkit.sheets.xlsx.owned import is_tab_selected, owned_sheet_xml
+from toolkit.sheets.xlsx.package import (
     REL_DOCUMENT,
     REL_STYLES,
     STRICT_DOCUMENT,
@@ -19,10 +19,10 @@ from toolkit.sheets.package import (
     guard_table_headers,
     sheet_refs,
 )
-from toolkit.sheets.readback import Written, sample
-from toolkit.sheets.styles import Styles
-from toolkit.sheets.worksheet import Worksheet
-from toolkit.sheets.xmlscan import Doc
+from toolkit.sheets.xlsx.readback import Written, sample
+from toolkit.sheets.xlsx.styles import Styles
+from toolkit.sheets.xlsx.worksheet import Worksheet
+from toolkit.sheets.xlsx.xmlscan import Doc
 
 
 def write_package(raw: bytes, edit: WorkbookEdit, tmp: Path, path: Path,

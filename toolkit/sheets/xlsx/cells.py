@@ -7,7 +7,7 @@ import re
 from datetime import date, datetime, timedelta
 from datetime import time as TimeOfDay
 
-from toolkit.sheets.xmlscan import esc
+from toolkit.sheets.xlsx.xmlscan import esc
 
 log = logging.getLogger("toolkit.sheets")
 

@@ -1,0 +1,7 @@
+"""The `complaints` command line: a thin layer over the library (see toolkit.jobs)."""
+
+from __future__ import annotations
+
+from toolkit.cli.app import cli, main
+
+__all__ = ["cli", "main"]
