@@ -19,7 +19,7 @@ from toolkit.cli import cli
 from toolkit.jobs.check import check_workbook
 
 AS_OF = "2026-11-24T09:00"
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def run(*args: str) -> click.testing.Result:

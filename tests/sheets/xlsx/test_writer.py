@@ -543,7 +543,7 @@ def test_a_failed_check_of_the_written_file_leaves_the_original_intact(book: Pat
 KILLER = """
 import sys, time, zipfile
 from pathlib import Path
-sys.path[:0] = [{tests!r}, str(Path({tests!r}).parent)]
+sys.path[:0] = [{tests!r}, str(Path({tests!r}).parents[1])]
 from test_writer import check_edit
 from toolkit.sheets.xlsx.writer import save_edit
 real = zipfile.ZipFile.writestr
@@ -564,7 +564,7 @@ def test_a_process_killed_while_writing_leaves_the_original_intact(book: Path) -
     original = book.read_bytes()
     script = KILLER.format(tests=str(Path(__file__).parent), book=str(book))
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
-                            cwd=Path(__file__).parents[2])
+                            cwd=Path(__file__).parents[3])
     assert proc.stdout is not None
     try:
         assert proc.stdout.readline().strip() == "writing"
