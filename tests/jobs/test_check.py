@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from workbooks import good_row, make_register
 
+from toolkit.errors import WorkbookError
 from toolkit.jobs.check import check_workbook
 from toolkit.register import CellValue
 
@@ -208,3 +209,16 @@ def test_text_too_long_for_a_cell_is_cut_visibly_and_kept_whole_in_the_report(
     first, rest = str(rows[0][5]), str(rows[1][5])
     assert excel_length(first) <= MAX_TEXT and first.endswith("😀…")
     assert first[:-1] + rest == long  # the message, continued on the next row
+
+
+@pytest.mark.parametrize("sheets, where", [
+    ({"时限规则": [["类别", "回复时限", "结案时限"], ["*", "1d", "两天"]]},
+     "r.xlsx: 时限规则: row 2: "),
+    ({"设置": [["项目", "值"], ["国家/地区", "XX"]]}, "r.xlsx: 设置: "),
+])
+def test_a_bad_rule_sheet_names_the_file_sheet_and_row(tmp_path: Path, sheets: dict[
+        str, list[list[CellValue]]], where: str) -> None:
+    book = make_register(tmp_path / "r.xlsx", [good_row()], extra_sheets=sheets)
+    with pytest.raises(WorkbookError) as caught:
+        check_workbook(book, AS_OF, dry_run=True)
+    assert str(caught.value).startswith(str(book.parent) + "/" + where)

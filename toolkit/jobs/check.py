@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from toolkit.errors import RuleError
 from toolkit.findings import FLAGS, FLAGS_EN, Finding
+from toolkit.layout import REPORT_SHEET
 from toolkit.messages import render
 from toolkit.register import (
     BY_KEY,
@@ -21,7 +23,6 @@ from toolkit.register import (
 from toolkit.register import CellValue as ReadValue
 from toolkit.rules.engine import CaseResult, CheckResult, Progress, run_check
 from toolkit.rules.routing import escalation_departments
-from toolkit.rules.tables import REPORT_SHEET
 from toolkit.sheets.lock import ensure_writable
 from toolkit.sheets.reader import Workbook, read_workbook
 from toolkit.sheets.xlsx.cells import cut_text, split_text
@@ -94,7 +95,10 @@ def check_workbook(
     if not dry_run:
         # Fail before the work rather than after it when Excel has the file open.
         ensure_writable(path, book.fingerprint)
-    result = run_check(book.data, as_of, workbook_name=path.name, progress=progress)
+    try:
+        result = run_check(book.data, as_of, workbook_name=path.name, progress=progress)
+    except RuleError as e:  # the rules name the table and row; the file is ours to add
+        raise e.in_workbook(path) from None
     if dry_run:
         return CheckOutcome(result, book, None)
     edit = build_edit(book, result)

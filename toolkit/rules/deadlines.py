@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 
+from toolkit.layout import Limit, TimeLimitRule
 from toolkit.register import Case
 from toolkit.rules.calendar import WorkCalendar
-from toolkit.rules.tables import Limit, RuleSet, TimeLimitRule
+from toolkit.rules.ruleset import RuleSet
 
 WILDCARD = "*"
 DEFAULT_REGION = "国内"

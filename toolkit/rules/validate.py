@@ -23,7 +23,7 @@ from toolkit.register import (
 )
 from toolkit.rules.case_ids import CASE_ID_RE
 from toolkit.rules.coerce import text, to_datetime, to_number
-from toolkit.rules.tables import RuleSet
+from toolkit.rules.ruleset import RuleSet
 
 TEMPLATES: dict[str, dict[str, str]] = {
     "unknown-column": {

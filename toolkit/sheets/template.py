@@ -17,6 +17,22 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from toolkit.errors import UsageError, bilingual
+from toolkit.layout import (
+    DEFAULT_DEPARTMENTS,
+    DEFAULT_LIMITS,
+    DEFAULT_ROUTING,
+    DEFAULT_SETTINGS,
+    DEPARTMENTS_SHEET,
+    HOLIDAYS_SHEET,
+    LIMITS_SHEET,
+    REGISTER_SHEET,
+    ROUTING_SHEET,
+    SETTING_NAMES,
+    SETTING_NOTES,
+    SETTINGS_SHEET,
+    Settings,
+    settings_value_text,
+)
 from toolkit.register import (
     COLUMNS,
     CUSTOMER_TYPES,
@@ -28,24 +44,8 @@ from toolkit.register import (
     Kind,
     column_letter,
 )
-from toolkit.rules.tables import (
-    DEFAULT_DEPARTMENTS,
-    DEFAULT_LIMITS,
-    DEFAULT_ROUTING,
-    DEFAULT_SETTINGS,
-    DEPARTMENTS_SHEET,
-    HOLIDAYS_SHEET,
-    LIMITS_SHEET,
-    ROUTING_SHEET,
-    SETTING_NAMES,
-    SETTING_NOTES,
-    SETTINGS_SHEET,
-    Settings,
-    settings_value_text,
-)
 from toolkit.sheets.durable import fsync_dir, fsync_file, io_error, remove_stale_temps, temp_name
 
-REGISTER_SHEET = "投诉记录"
 TITLE = "投诉登记台账"
 CREATOR = "complaint-toolkit"
 

@@ -25,7 +25,7 @@ from toolkit.sheets.xlsx.writer import ColumnWrite, WorkbookEdit, save_edit
 
 MakeRegister = Callable[..., Path]
 TESTS = Path(__file__).parent
-ROOT = TESTS.parents[1]
+ROOT = TESTS.parents[2]
 
 # One child process prepares a copy of the workbook per N and forks a grandchild that runs a
 # real save and dies (os._exit, as abrupt as SIGKILL) at the N-th fault point, until a save
@@ -34,7 +34,7 @@ ROOT = TESTS.parents[1]
 CHILD = """
 import os, shutil, sys, zipfile
 from pathlib import Path
-sys.path[:0] = [{tests!r}, str(Path({tests!r}).parent)]
+sys.path[:0] = [{tests!r}, str(Path({tests!r}).parents[1])]
 from test_faults import seed
 from test_writer import check_edit
 from toolkit.sheets import durable

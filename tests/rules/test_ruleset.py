@@ -4,23 +4,18 @@ from datetime import date, time
 
 import pytest
 
-from toolkit.errors import WorkbookError
+from toolkit.errors import RuleError
+from toolkit.layout import DEFAULT_LIMITS, DEFAULT_ROUTING, Limit
 from toolkit.register import RuleSheet
 from toolkit.rules.coerce import to_date_or_none
-from toolkit.rules.tables import (
-    DEFAULT_LIMITS,
-    DEFAULT_ROUTING,
-    Limit,
-    build_ruleset,
-    default_ruleset,
-)
+from toolkit.rules.ruleset import build_ruleset, default_ruleset
 
 
 def rules(**sheets: list[list[object]]):  # type: ignore[no-untyped-def]
     parsed = {name: RuleSheet(name, [str(h) for h in rows[0]],
                               [(i + 2, list(r)) for i, r in enumerate(rows[1:])])
               for name, rows in sheets.items()}
-    return build_ruleset(parsed, "book.xlsx", to_date_or_none)
+    return build_ruleset(parsed, to_date_or_none)
 
 
 def test_defaults_match_spec() -> None:
@@ -78,5 +73,5 @@ def test_workbook_sheets_replace_defaults() -> None:
 ])
 def test_bad_rule_sheets_are_clear_errors(sheets: dict[str, list[list[object]]],
                                           match: str) -> None:
-    with pytest.raises(WorkbookError, match=match):
+    with pytest.raises(RuleError, match=match):
         rules(**sheets)
