@@ -160,3 +160,20 @@ def test_an_os_error_the_library_did_not_word_is_one_line_exit_2(
     assert result.output.strip().splitlines() == [
         f"错误 error: {tmp_path / 'x'}: 读写文件失败：磁盘空间不足 / a file operation failed: "
         "the disk is full"]
+
+
+def test_an_internal_error_exits_70_and_asks_for_verbose_and_a_report(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import toolkit.jobs.check
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise KeyError("a bug of ours")
+
+    monkeypatch.setattr(toolkit.jobs.check, "check_workbook", broken)
+    book = make_register(tmp_path / "r.xlsx", [good_row()])
+    result = run("check", str(book), "--dry-run")
+    assert result.exit_code == 70
+    assert "--verbose" in result.stderr and "report" in result.stderr
+    assert "Traceback" not in result.stderr
+    verbose = run("--verbose", "check", str(book), "--dry-run")
+    assert verbose.exit_code == 70 and "Traceback" in verbose.stderr

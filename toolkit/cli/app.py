@@ -1,8 +1,11 @@
-"""The `complaints` command line: parse options, make one library call, map errors to exit codes."""
+"""The `complaints` group and the one place that turns exceptions into messages and exit codes.
+
+Each command lives in its own module beside this one (init, check, demo, codes) and makes one
+library call; exit codes are 0 ok, 1 findings, 2 usage or input error, 70 internal error.
+"""
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import sys
@@ -10,7 +13,6 @@ import traceback
 from collections.abc import Callable
 from datetime import datetime
 from functools import wraps
-from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -22,6 +24,7 @@ from toolkit.sheets.durable import reason
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
+EXIT_INTERNAL = 70  # EX_SOFTWARE of sysexits.h: a bug of ours, not a bad workbook
 
 
 def parse_as_of(text: str | None) -> datetime:
@@ -104,7 +107,7 @@ def handle_errors(fn: F) -> F:
                 "程序内部出错：请加 --verbose 重新运行查看详情，并报告给维护人员",
                 f"{type(e).__name__}: {e} (run with --verbose for the details and report it)"),
                 err=True)
-            ctx.exit(EXIT_INPUT)
+            ctx.exit(EXIT_INTERNAL)
 
     return wrapper  # type: ignore[return-value]
 
@@ -123,82 +126,6 @@ def cli(ctx: click.Context, verbose: bool) -> None:
     ctx.obj = {"verbose": verbose}
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(name)s: %(message)s", stream=sys.stderr)
-
-
-@cli.command()
-@click.argument("book", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--english", is_flag=True, help="English column headers instead of Chinese.")
-@handle_errors
-def init(book: Path, english: bool) -> None:
-    """Create a new register BOOK (.xlsx) from the template.
-
-    The workbook has the 投诉记录 sheet with every column, drop-down lists and date
-    formats, and the rule sheets (分派规则, 时限规则, 部门, 节假日, 设置) filled with
-    the defaults for the quality manager to edit. Never overwrites a file.
-    """
-    from toolkit.sheets.template import build_register
-
-    path = build_register(book, english=english)
-    click.echo(f"已创建登记表 created the register {path}: fill in 部门 (负责人, 邮箱) and start "
-               "recording complaints on 投诉记录")
-
-
-@cli.command()
-@click.argument("book", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--as-of", "as_of", metavar="T",
-              help="Judge deadlines as of T (YYYY-MM-DD or YYYY-MM-DDTHH:MM); default now.")
-@click.option("--dry-run", is_flag=True, help="Check only; leave the workbook untouched.")
-@click.option("--json", "as_json", is_flag=True, help="Print the result document (JSON).")
-@handle_errors
-def check(book: Path, as_of: str | None, dry_run: bool, as_json: bool) -> None:
-    """Validate the register BOOK, route, compute deadlines, flag overdue and repeats.
-
-    Unless --dry-run, blank 投诉编号 and 责任部门 are filled, the toolkit columns
-    (回复时限 … 校验结果) are written, and the 校验报告 sheet lists every problem;
-    nothing else in the workbook changes and a backup is kept in .bak/.
-    Exit code 0: no errors; 1: errors found; 2: the workbook could not be used.
-    """
-    from toolkit.jobs.check import check_workbook, closing_line, human_report
-
-    when = parse_as_of(as_of)
-    progress = Progress()
-    try:
-        outcome = check_workbook(book, when, dry_run=dry_run, progress=progress)
-    finally:
-        progress.done()
-    result = outcome.result
-    if as_json:
-        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
-    else:
-        for line in human_report(outcome):
-            click.echo(line)
-    click.echo(closing_line(outcome, book), err=as_json)
-    click.get_current_context().exit(EXIT_FINDINGS if result.summary()["errors"] else EXIT_OK)
-
-
-@cli.command()
-@click.argument("directory", required=False, default="demo-out",
-                type=click.Path(file_okay=False, path_type=Path))
-@click.option("--as-of", "as_of", metavar="T",
-              help="The demo's 'now' (YYYY-MM-DD or YYYY-MM-DDTHH:MM); default now.")
-@handle_errors
-def demo(directory: Path, as_of: str | None) -> None:
-    """Build a realistic demo register in DIRECTORY (default demo-out) and run the toolkit on it.
-
-    Some hundreds of complaints over 14 months, with overdue, repeat, re-contact,
-    unresolvable and deliberately invalid rows; then `check` writes its results
-    into the workbook. Open the workbook in Excel or LibreOffice afterwards.
-    """
-    from toolkit.demo.run import run_demo
-
-    progress = Progress()
-    try:
-        report = run_demo(directory, parse_as_of(as_of), progress=progress)
-    finally:
-        progress.done()
-    for line in report.lines:
-        click.echo(line)
-    click.echo(f"演示完成 demo done: open {report.workbook}")
 
 
 def main() -> None:
