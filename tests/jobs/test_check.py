@@ -178,7 +178,7 @@ def test_appended_headers_look_like_the_staff_headers(tmp_path: Path) -> None:
 
 
 def test_report_names_open_major_cases_escalated(tmp_path: Path) -> None:
-    from toolkit.jobs.check import human_report
+    from toolkit.report.terminal import human_report
     book = make_register(tmp_path / "r.xlsx", [good_row(severity="重大"),
                                                good_row(case_id="2611-0002", severity="重大",
                                                         customer="乙", phone="13900139000",
@@ -192,7 +192,8 @@ def test_text_too_long_for_a_cell_is_cut_visibly_and_kept_whole_in_the_report(
         tmp_path: Path) -> None:
     """Excel counts a cell's length in UTF-16 units: 16,390 emoji are 32,780 of them."""
     from toolkit.findings import Finding
-    from toolkit.jobs.check import report_sheet, toolkit_values
+    from toolkit.jobs.check import toolkit_values
+    from toolkit.report.sheet import report_sheet
     from toolkit.sheets.xlsx.cells import MAX_TEXT, excel_length
 
     book = make_register(tmp_path / "r.xlsx", [good_row(phone="12345")])

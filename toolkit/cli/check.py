@@ -25,7 +25,8 @@ def check(book: Path, as_of: str | None, dry_run: bool, as_json: bool) -> None:
     nothing else in the workbook changes and a backup is kept in .bak/.
     Exit code 0: no errors; 1: errors found; 2: the workbook could not be used.
     """
-    from toolkit.jobs.check import check_workbook, closing_line, human_report
+    from toolkit.jobs.check import check_workbook
+    from toolkit.report.terminal import closing_line, human_report
 
     when = parse_as_of(as_of)
     progress = Progress()

@@ -8,7 +8,8 @@ from datetime import datetime
 from pathlib import Path
 
 from toolkit.demo.data import demo_rows
-from toolkit.jobs.check import check_workbook, human_report
+from toolkit.jobs.check import check_workbook
+from toolkit.report.terminal import human_report
 from toolkit.rules.engine import Progress
 from toolkit.sheets.template import build_register
 
