@@ -177,17 +177,6 @@ def test_appended_headers_look_like_the_staff_headers(tmp_path: Path) -> None:
     assert ws["J2"].number_format == "yyyy-mm-dd hh:mm"  # data cells keep their own format
 
 
-def test_report_names_open_major_cases_escalated(tmp_path: Path) -> None:
-    from toolkit.report.terminal import human_report
-    book = make_register(tmp_path / "r.xlsx", [good_row(severity="重大"),
-                                               good_row(case_id="2611-0002", severity="重大",
-                                                        customer="乙", phone="13900139000",
-                                                        **CLOSED)])
-    lines = human_report(check_workbook(book, AS_OF, dry_run=True))
-    assert "  未结的重大投诉 1 件，已升级到 总经理办公室：2611-0001" in lines
-
-
-
 def test_text_too_long_for_a_cell_is_cut_visibly_and_kept_whole_in_the_report(
         tmp_path: Path) -> None:
     """Excel counts a cell's length in UTF-16 units: 16,390 emoji are 32,780 of them."""

@@ -7,10 +7,19 @@ from pathlib import Path
 
 import click
 
+from toolkit.catalogue import CATALOGUE
 from toolkit.cli.app import EXIT_FINDINGS, EXIT_OK, Progress, cli, handle_errors, parse_as_of
 
 
-@cli.command()
+def _codes_epilog() -> str:
+    """The codes from the catalogue, one paragraph per level (click wraps each)."""
+    names = {"error": "Error codes", "warning": "Warning codes", "flag": "Flags (逾期标记)"}
+    return "\n\n".join(
+        f"{title}: " + ", ".join(e.code for e in CATALOGUE if e.kind == kind) + "."
+        for kind, title in names.items()) + "\n\n`complaints codes` explains each one."
+
+
+@cli.command(epilog=_codes_epilog())
 @click.argument("book", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--as-of", "as_of", metavar="T",
               help="Judge deadlines as of T (YYYY-MM-DD or YYYY-MM-DDTHH:MM); default now.")
