@@ -1,4 +1,4 @@
-"""`check` end to end on the smallest workbook that shows each code and flag (SPEC §3.3, §3.5)."""
+"""`check` end to end on the smallest workbook that shows each code and flag (docs/rules.md)."""
 
 from __future__ import annotations
 

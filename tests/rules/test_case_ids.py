@@ -1,4 +1,4 @@
-"""Case numbers (SPEC §2 投诉编号, §3.5 duplicate-id): duplicates and numbering blank ones."""
+"""Case numbers (docs/rules.md: 投诉编号, duplicate-id): duplicates and numbering blank ones."""
 
 from __future__ import annotations
 

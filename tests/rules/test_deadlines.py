@@ -1,4 +1,4 @@
-"""Deadlines of SPEC §3.2: cut-off, Nd and Nwd limits, holidays, appointments, the limit table."""
+"""Deadlines (docs/rules.md): cut-off, Nd and Nwd limits, holidays, appointments, limits."""
 
 from __future__ import annotations
 

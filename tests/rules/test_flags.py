@@ -1,4 +1,4 @@
-"""Flags of SPEC §3.3 and their boundaries."""
+"""Flags (docs/rules.md) and their boundaries."""
 
 from __future__ import annotations
 

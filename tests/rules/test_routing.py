@@ -1,4 +1,4 @@
-"""Routing (SPEC §3.1): manual, complained, rule and default sources, and the no-route warning."""
+"""Routing (docs/rules.md): manual, complained, rule and default sources; no-route."""
 
 from __future__ import annotations
 

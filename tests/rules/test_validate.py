@@ -1,4 +1,4 @@
-"""Row validation (SPEC §3.5): reading a register row into a Case, with its findings."""
+"""Row validation (docs/rules.md): reading a register row into a Case, with its findings."""
 
 from __future__ import annotations
 

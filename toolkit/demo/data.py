@@ -140,7 +140,7 @@ def _next_workday(d: date) -> date:
 
 
 def _due(received: datetime, days: int, start: date | None = None) -> datetime:
-    """The deadline as SPEC §3.2 computes it, with fixed holidays only (close enough to plan
+    """The deadline as docs/rules.md counts it, with fixed holidays only (close enough to plan
     on-time and late cases; check computes the real ones)."""
     day = start or received.date()
     if start is None and received.time() > CUTOFF:
@@ -659,7 +659,7 @@ class _Builder:
 
 
 def _approval(row: Row) -> bool:
-    """Set 审批状态 on a case that needs sign-off (SPEC §6): approved once it was resolved,
+    """Set 审批状态 on a case that needs sign-off: approved once it was resolved,
     pending before. False when the case needs none (its 审批状态 is left as it is)."""
     if not row.get("compensation") and row["severity"] not in ("强烈", "重大"):
         return False
@@ -682,7 +682,7 @@ def _received(row: Row) -> datetime:
 
 
 def relations(rows: list[Row], window_days: int = 30) -> dict[int, tuple[str, int]]:
-    """Row index -> ("repeat" | "recontact", index of the earlier row), by SPEC §3.4: same
+    """Row index -> ("repeat" | "recontact", index of the earlier row), by docs/rules.md: same
     customer name and 类别, 产品名称 equal when both have one; a re-contact is received while
     the earlier case is open (no 结案时间 yet), a repeat within the window after it closed.
     Re-contacts are not themselves matched by later rows. Rows without a usable 受理时间 are

@@ -14,7 +14,7 @@ _ONE_DAY = timedelta(days=1)
 
 
 class WorkCalendar:
-    """Which days are working days, per SPEC §3.2.
+    """Which days are working days (docs/rules.md, "Deadlines").
 
     Mon–Fri minus public holidays plus official make-up working days (调休上班), as the
     `holidays` package knows them for `country`; then each 节假日 override decides its

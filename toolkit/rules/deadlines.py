@@ -1,4 +1,4 @@
-"""Deadlines: the 回复时限 and 结案时限 of a case from the time-limit table (SPEC §3.2)."""
+"""Deadlines: the 回复时限 and 结案时限 of a case from the time-limit table (docs/rules.md)."""
 
 from __future__ import annotations
 

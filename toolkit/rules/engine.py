@@ -1,4 +1,4 @@
-"""The rule engine: every rule of SPEC §3 applied to a register, giving one CheckResult."""
+"""The rule engine: every rule of docs/rules.md applied to a register, giving one CheckResult."""
 
 from __future__ import annotations
 
@@ -85,7 +85,8 @@ class CaseResult:
 
 @dataclass
 class CheckResult:
-    """The result of `check`: per-row results and workbook-level findings (SPEC §10)."""
+    """The result of `check`: per-row results and workbook-level findings; to_json() is
+    the `check --json` document (docs/rules.md)."""
 
     workbook: str
     as_of: datetime

@@ -1,4 +1,4 @@
-"""Routing (SPEC §3.1): which department is responsible for a case, and why."""
+"""Routing: which department is responsible for a case, and why (docs/rules.md)."""
 
 from __future__ import annotations
 

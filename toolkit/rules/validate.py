@@ -1,4 +1,4 @@
-"""Reading one register row into a Case, with every per-row finding of SPEC §3.5."""
+"""Reading one register row into a Case, with every per-row finding (docs/rules.md)."""
 
 from __future__ import annotations
 
@@ -245,7 +245,7 @@ def read_case(
 
     _check_row(ctx, found, bad, vals, row, as_of)
     if "region" not in vals and "region" not in bad:
-        vals["region"] = _DOMESTIC  # SPEC §2: blank 区域 means 国内
+        vals["region"] = _DOMESTIC  # a blank 区域 means 国内 (docs/rules.md)
     if len(found) > 1:
         found.sort(key=lambda f: _POSITION.get(f.field, len(_POSITION)))
     return Case(row, **vals), found

@@ -267,7 +267,7 @@ def _raw_rows(sheet: calamine.CalamineSheet) -> list[list[Any]]:
 
 def _normalise(value: object) -> CellValue:
     # calamine gives "" for empty cells and a date (not a datetime) for a date cell at
-    # midnight; mixing date and datetime breaks sorting and subtraction (FINDINGS.md).
+    # midnight; mixing date and datetime breaks sorting and subtraction (docs/design.md).
     if value == "" or value is None:
         return None
     if isinstance(value, date) and not isinstance(value, datetime):

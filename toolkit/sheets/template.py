@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 # openpyxl may build brand-new files only; it loses parts of a workbook staff have saved
-# in Excel (FINDINGS.md), so nothing here ever opens an existing file.
+# in Excel (docs/design.md), so nothing here ever opens an existing file.
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -114,7 +114,7 @@ def build_register(
     path: Path, *, rows: Sequence[Mapping[str, object]] = (), english: bool = False
 ) -> Path:
     """Create a new register workbook at `path` (.xlsx): the 投诉记录 sheet with the staff
-    columns, drop-downs and date formats, then the rule sheets filled with the SPEC §3
+    columns, drop-downs and date formats, then the rule sheets filled with the toolkit/layout.py
     defaults. `rows` (column key -> value) are written under the header, for demos and
     tests. `english` writes the register's headers and prompts in English and sets 语言 to
     en. Never overwrites: an existing `path` raises UsageError."""

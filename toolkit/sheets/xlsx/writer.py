@@ -5,7 +5,7 @@ to touch is copied byte for byte; inside the parts it must change (the register 
 style sheet, and — only when a toolkit sheet is added or a formula cell overwritten — the
 workbook, its relationships and content types) it splices in exactly the new pieces and keeps
 every other byte. openpyxl drops x14 drop-downs, data bars, buttons and chart styles when it
-saves (FINDINGS.md); Excelize keeps the features but re-serialises the theme, the package
+saves (docs/design.md); Excelize keeps the features but re-serialises the theme, the package
 relationships, the calculation chain and the row attributes, and needs half a minute and
 2.7 GB for a 100,000-row register. Cells are written as inline strings, so the shared string
 table is never rewritten and text starting with = + - @ can never become a formula.
