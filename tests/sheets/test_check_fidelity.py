@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from click.testing import CliRunner
-from conftest import read_parts
+from helpers import read_parts
 
 from toolkit.cli import cli
 
@@ -17,8 +17,8 @@ TOUCHED = {SHEET, "xl/styles.xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rel
 
 
 def test_check_command_loses_nothing_and_a_second_run_writes_nothing(
-        make_register: Callable[..., Path]) -> None:
-    book = make_register()
+        featured_register: Callable[..., Path]) -> None:
+    book = featured_register()
     original = book.read_bytes()
     before = read_parts(book)
     result = CliRunner().invoke(cli, ["check", str(book), "--as-of", "2026-11-24T09:00"])

@@ -112,8 +112,8 @@ def written_cells(edit: WorkbookEdit) -> set[tuple[str, int]]:
 
 
 @pytest.fixture
-def book(make_register: MakeRegister) -> Path:
-    return make_register("投诉台账.xlsm")
+def book(featured_register: MakeRegister) -> Path:
+    return featured_register("投诉台账.xlsm")
 
 
 # ---------------------------------------------------------------------------
@@ -293,8 +293,8 @@ def test_highlights_replace_only_the_toolkits_own_rules(book: Path) -> None:
     assert '<cfRule type="dataBar" priority="2">' in tail
 
 
-def test_owned_sheet_is_replaced_whole(make_register: MakeRegister) -> None:
-    book = make_register("台账.xlsx", report_sheet=True)
+def test_owned_sheet_is_replaced_whole(featured_register: MakeRegister) -> None:
+    book = featured_register("台账.xlsx", report_sheet=True)
     before = parts(book)
     save_edit(book, check_edit(), expected=None)
     after = parts(book)
@@ -313,8 +313,8 @@ def test_owned_sheet_is_replaced_whole(make_register: MakeRegister) -> None:
     assert "<b/>" in re.findall(r"<font>.*?</font>", styles)[font]
 
 
-def test_register_formatted_as_a_table_keeps_its_table(make_register: MakeRegister) -> None:
-    book = make_register("台账.xlsx", table=True)
+def test_register_formatted_as_a_table_keeps_its_table(featured_register: MakeRegister) -> None:
+    book = featured_register("台账.xlsx", table=True)
     before = parts(book)
     save_edit(book, check_edit(), expected=None)
     after = parts(book)
@@ -324,8 +324,8 @@ def test_register_formatted_as_a_table_keeps_its_table(make_register: MakeRegist
     assert rows_of(book, REGISTER)[5][0] == "2611-0005"  # a blank filled inside the table
 
 
-def test_writing_a_table_header_cell_is_refused(make_register: MakeRegister) -> None:
-    book = make_register("台账.xlsx", table=True)
+def test_writing_a_table_header_cell_is_refused(featured_register: MakeRegister) -> None:
+    book = featured_register("台账.xlsx", table=True)
     original = book.read_bytes()
     with pytest.raises(WorkbookError, match="belongs to the table"):
         save_edit(book, WorkbookEdit(REGISTER, [ColumnWrite(3, {1: "渠道"})]), expected=None)
@@ -581,9 +581,9 @@ def test_a_process_killed_while_writing_leaves_the_original_intact(book: Path) -
     assert not leftovers[0].exists()
 
 
-def test_backups_keep_the_newest_copies_of_this_workbook_only(book: Path,
-                                                              make_register: MakeRegister) -> None:
-    other = make_register("另一本台账.xlsm")
+def test_backups_keep_the_newest_copies_of_this_workbook_only(
+        book: Path, featured_register: MakeRegister) -> None:
+    other = featured_register("另一本台账.xlsm")
     save_edit(other, check_edit(), expected=None, backups=2)
     versions = []
     for i in range(5):
@@ -760,10 +760,10 @@ def test_a_bare_sheet_gets_its_columns_and_highlights_in_schema_order(tmp_path: 
 
 @pytest.mark.parametrize("producer", [
     "openpyxl", pytest.param("libreoffice", marks=pytest.mark.libreoffice)])
-def test_workbooks_saved_by_other_programs(make_register: MakeRegister, producer: str,
+def test_workbooks_saved_by_other_programs(featured_register: MakeRegister, producer: str,
                                            request: pytest.FixtureRequest,
                                            tmp_path: Path) -> None:
-    source = make_register("台账.xlsx")
+    source = featured_register("台账.xlsx")
     if producer == "openpyxl":
         import warnings
 

@@ -1,4 +1,6 @@
-"""Builds the "every feature" register the lossless writer is tested against.
+"""Test builders shared by the whole suite: small registers and the "every feature" register.
+
+The every-feature register is what the lossless writer is tested against.
 
 XlsxWriter makes the base workbook; the parts only Excel writes (the x14 cross-sheet drop-down,
 the Excel 2010+ `<controls>` entry of the button with its ctrlProp part, chart style parts,
@@ -12,11 +14,9 @@ import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-import pytest
 import xlsxwriter
 
 from toolkit.register import STAFF_COLUMNS
@@ -271,13 +271,3 @@ def write_parts(path: Path, parts: dict[str, bytes]) -> None:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         for name, data in parts.items():
             z.writestr(name, data)
-
-
-@pytest.fixture
-def make_register(tmp_path: Path) -> Callable[..., Path]:
-    """Factory: make_register("台账.xlsm", rows=12, table=False, report_sheet=False)."""
-    def make(name: str = "投诉台账.xlsm", **kwargs: object) -> Path:
-        folder = tmp_path / "desk"
-        folder.mkdir(exist_ok=True)
-        return build_every_feature_register(folder / name, **kwargs)  # type: ignore[arg-type]
-    return make
