@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from workbooks import good_row, make_register
+from helpers import good_row, make_register
 
 import toolkit
 

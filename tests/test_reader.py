@@ -6,7 +6,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from workbooks import good_row, make_register
+from helpers import good_row, make_register
 
 from toolkit.errors import WorkbookError
 from toolkit.sheets.reader import read_workbook

@@ -13,7 +13,7 @@ import click
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from workbooks import good_row, make_register
+from helpers import good_row, make_register
 
 from toolkit.cli import cli
 from toolkit.jobs.check import check_workbook

@@ -6,7 +6,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from workbooks import good_row, make_register
+from helpers import good_row, make_register
 
 from toolkit.errors import WorkbookError
 from toolkit.jobs.check import check_workbook

@@ -6,7 +6,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from workbooks import good_row, make_register, sheet_rows
+from helpers import good_row, make_register, sheet_rows
 
 from toolkit.catalogue import BY_CODE
 from toolkit.jobs.check import check_workbook

@@ -15,7 +15,7 @@ from typing import Any
 import openpyxl
 import pytest
 import python_calamine as calamine
-from workbooks import sheet_rows
+from helpers import sheet_rows
 
 from toolkit.errors import UsageError
 from toolkit.layout import (

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 import python_calamine as calamine
-from workbooks import sheet_rows
+from helpers import sheet_rows
 
 from toolkit.errors import WorkbookChangedError, WorkbookError, WorkbookLockedError
 from toolkit.register import CellValue
