@@ -42,7 +42,7 @@ def plant_invalid(rows: list[Row], as_of: datetime, rng: random.Random, *, paire
             if test is None or test(rows[i]):
                 free.remove(i)
                 return i
-        raise AssertionError("no demo row fits")  # demo_data.MIN_ROWS rules this out
+        raise AssertionError("no demo row fits")  # demo.data.MIN_ROWS rules this out
 
     def closed(r: Row) -> bool:
         return r.get("status") == "已结案" and r["customer"] not in pair_customers
