@@ -183,3 +183,18 @@ RULE_HEADERS: dict[str, tuple[str, ...]] = {
     "item": ("项目", "item", "setting"),
     "value": ("值", "value"),
 }
+
+# Each rule sheet's columns (keys of RULE_HEADERS) in the template's order; the reader finds
+# them by header in any order.
+RULE_COLUMNS: dict[str, tuple[str, ...]] = {
+    ROUTING_SHEET: ("category", "keywords", "customer_type", "department"),
+    LIMITS_SHEET: ("category", "severity", "region", "response", "close"),
+    DEPARTMENTS_SHEET: ("name", "manager", "email", "escalation"),
+    HOLIDAYS_SHEET: ("date", "type", "note"),
+    SETTINGS_SHEET: ("item", "value", "note"),
+}
+
+
+def rule_headers(sheet: str) -> tuple[str, ...]:
+    """The headers a new rule sheet gets (Chinese, like the sheet names)."""
+    return tuple(RULE_HEADERS[key][0] for key in RULE_COLUMNS[sheet])

@@ -21,6 +21,7 @@ from toolkit.layout import (
     HOLIDAYS_SHEET,
     LIMITS_SHEET,
     ROUTING_SHEET,
+    RULE_COLUMNS,
     RULE_HEADERS,
     RULE_SHEETS,
     SETTING_NAMES,
@@ -105,7 +106,7 @@ class _Table:
 
 
 def _routing(sheet: RuleSheet) -> tuple[RoutingRule, ...]:
-    t = _Table(sheet, ("category", "keywords", "customer_type", "department"),
+    t = _Table(sheet, RULE_COLUMNS[ROUTING_SHEET],
                ("category", "department"))
     rules = []
     for row, cells in sheet.rows:
@@ -122,7 +123,7 @@ def _routing(sheet: RuleSheet) -> tuple[RoutingRule, ...]:
 
 
 def _limits(sheet: RuleSheet) -> tuple[TimeLimitRule, ...]:
-    t = _Table(sheet, ("category", "severity", "region", "response", "close"),
+    t = _Table(sheet, RULE_COLUMNS[LIMITS_SHEET],
                ("response", "close"))
     rules = []
     for row, cells in sheet.rows:
@@ -149,7 +150,7 @@ _YES = {"是", "y", "yes", "true", "1", "√", "✓"}
 
 
 def _departments(sheet: RuleSheet) -> tuple[Department, ...]:
-    t = _Table(sheet, ("name", "manager", "email", "escalation"), ("name",))
+    t = _Table(sheet, RULE_COLUMNS[DEPARTMENTS_SHEET], ("name",))
     out = []
     for _row, cells in sheet.rows:
         name = t.text(cells, "name")
@@ -163,7 +164,7 @@ def _departments(sheet: RuleSheet) -> tuple[Department, ...]:
 def _holidays(
     sheet: RuleSheet, to_date: Callable[[CellValue], date | None]
 ) -> tuple[HolidayOverride, ...]:
-    t = _Table(sheet, ("date", "type", "note"), ("date", "type"))
+    t = _Table(sheet, RULE_COLUMNS[HOLIDAYS_SHEET], ("date", "type"))
     out = []
     for row, cells in sheet.rows:
         raw = cells[t.index["date"]] if t.index["date"] < len(cells) else None
@@ -185,7 +186,7 @@ def _holidays(
 
 
 def _settings(sheet: RuleSheet) -> Settings:
-    t = _Table(sheet, ("item", "value"), ("item", "value"))
+    t = _Table(sheet, RULE_COLUMNS[SETTINGS_SHEET], ("item", "value"))
     values: dict[str, object] = {}
     by_norm = {normalize_header(k): v for k, v in SETTING_NAMES.items()}
     for row, cells in sheet.rows:

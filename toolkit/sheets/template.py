@@ -31,6 +31,7 @@ from toolkit.layout import (
     SETTING_NOTES,
     SETTINGS_SHEET,
     Settings,
+    rule_headers,
     settings_value_text,
 )
 from toolkit.register import (
@@ -61,11 +62,11 @@ LAST_ROW = 1_048_576
 DEPARTMENT_ROWS = 200
 DEPARTMENT_LIST = f"{DEPARTMENTS_SHEET}!$A$2:$A${DEPARTMENT_ROWS}"
 
-ROUTING_HEADERS = ("类别", "关键词", "客户类型", "责任部门")
-LIMITS_HEADERS = ("类别", "级别", "区域", "回复时限", "结案时限")
-DEPARTMENTS_HEADERS = ("部门名称", "负责人", "邮箱", "接收升级")
-HOLIDAYS_HEADERS = ("日期", "类型", "说明")
-SETTINGS_HEADERS = ("项目", "值", "说明")
+ROUTING_HEADERS = rule_headers(ROUTING_SHEET)
+LIMITS_HEADERS = rule_headers(LIMITS_SHEET)
+DEPARTMENTS_HEADERS = rule_headers(DEPARTMENTS_SHEET)
+HOLIDAYS_HEADERS = rule_headers(HOLIDAYS_SHEET)
+SETTINGS_HEADERS = rule_headers(SETTINGS_SHEET)
 
 # Identifiers typed into a General cell get mangled by Excel: 2611-0001 can turn into a
 # date and a mobile number into 1.38E+10. Text format keeps what was typed. Free-text
@@ -289,7 +290,7 @@ def _list(
 
 
 # ---------------------------------------------------------------------------
-# Rule sheets (their headers stay Chinese: the sheet names are, and tables.py reads both)
+# Rule sheets (their headers stay Chinese: the sheet names are; rules/ruleset.py reads both)
 
 def _table(ws: Worksheet, headers: Sequence[str], widths: Sequence[float],
            rows: Iterable[Sequence[object]]) -> int:
