@@ -42,6 +42,7 @@ RED, RED_TEXT = "FFC7CE", "9C0006"
 AMBER, AMBER_TEXT = "FFEB9C", "9C5700"
 ORANGE = "FCE4D6"
 
+
 @dataclass
 class CheckOutcome:
     result: CheckResult
