@@ -32,7 +32,8 @@ def check(book: Path, as_of: str | None, dry_run: bool, as_json: bool) -> None:
     Unless --dry-run, blank 投诉编号 and 责任部门 are filled, the toolkit columns
     (回复时限 … 校验结果) are written, and the 校验报告 sheet lists every problem;
     nothing else in the workbook changes and a backup is kept in .bak/.
-    Exit code 0: no errors; 1: errors found; 2: the workbook could not be used.
+    Exit code 0: no errors; 1: errors found; 2: the workbook could not be used;
+    70: the toolkit itself failed (rerun with --verbose and report it).
     """
     from toolkit.jobs.check import check_workbook
     from toolkit.report.terminal import closing_line, human_report
