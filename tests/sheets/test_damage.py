@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from workbooks import good_row, make_register
+from helpers import good_row, make_register
 
 from toolkit.cli import cli
 from toolkit.errors import WorkbookError

@@ -125,8 +125,8 @@ def seed(book: Path, n: int = 3) -> list[Path]:
 
 
 @pytest.fixture
-def book(make_register: MakeRegister) -> Path:
-    return make_register("投诉台账.xlsm")
+def book(featured_register: MakeRegister) -> Path:
+    return featured_register("投诉台账.xlsm")
 
 
 @pytest.fixture
@@ -141,8 +141,8 @@ def no_faults() -> Iterator[None]:
 
 @pytest.mark.skipif(sys.platform == "win32", reason="forks a process per point")
 def test_killed_at_every_point_the_workbook_is_old_or_new_and_every_backup_opens(
-        make_register: MakeRegister, tmp_path: Path) -> None:
-    template = make_register("投诉台账.xlsm")
+        featured_register: MakeRegister, tmp_path: Path) -> None:
+    template = featured_register("投诉台账.xlsm")
     original = template.read_bytes()
     runs = tmp_path / "runs"
     runs.mkdir()
@@ -240,8 +240,8 @@ def test_nothing_to_write_makes_no_backup(book: Path) -> None:
 
 @pytest.mark.skipif(sys.platform != "linux" or os.geteuid() != 0,
                     reason="mounting a small tmpfs needs root on Linux")
-def test_a_really_full_disk(make_register: MakeRegister, tmp_path: Path) -> None:
-    template = make_register("投诉台账.xlsm")
+def test_a_really_full_disk(featured_register: MakeRegister, tmp_path: Path) -> None:
+    template = featured_register("投诉台账.xlsm")
     original = template.read_bytes()
     size = len(original)
     outcomes = []
