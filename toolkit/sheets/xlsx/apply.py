@@ -105,6 +105,9 @@ def write_package(raw: bytes, edit: WorkbookEdit, tmp: Path, path: Path,
     if new_styles is not None:
         pkg.put(styles_rel.target, new_styles)
     clock("edit")
+    written.original = raw
+    written.parts_changed = set(pkg.changed) | set(pkg.added)
+    written.parts_removed = set(pkg.removed)
     pkg.write(tmp)
     clock("zip")
     return written

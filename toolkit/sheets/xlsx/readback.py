@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as TimeOfDay
 from pathlib import Path
@@ -14,6 +14,7 @@ from toolkit.errors import WorkbookError, bilingual
 from toolkit.register import CellValue, column_letter
 from toolkit.sheets.xlsx.cells import BAD_XML_CHARS, fits
 from toolkit.sheets.xlsx.edit import ColumnWrite
+from toolkit.sheets.xlsx.verify import verify_package
 
 _VERIFY_SAMPLE = 200  # written cells read back from the temporary file
 
@@ -28,6 +29,9 @@ class Written:
     sheets: list[str]  # every sheet name the new file must have
     owned_rows: dict[str, int]
     last_row: int = 0  # the last register row holding a value the edit does not touch
+    original: bytes | None = None  # the package as read, to tell new flaws from its own
+    parts_changed: set[str] = field(default_factory=set)  # changed or added zip parts
+    parts_removed: set[str] = field(default_factory=set)
 
 
 def sample(columns: list[ColumnWrite]) -> list[tuple[int, int, CellValue]]:
@@ -39,6 +43,12 @@ def sample(columns: list[ColumnWrite]) -> list[tuple[int, int, CellValue]]:
 
 
 def verify_written(tmp: Path, written: Written, path: Path) -> None:
+    """Prove the package at `tmp` opens (verify.py), then read the written values back."""
+    verify_package(tmp, written.original, written.parts_changed, written.parts_removed, path)
+    read_back(tmp, written, path)
+
+
+def read_back(tmp: Path, written: Written, path: Path) -> None:
     def fail(why: str) -> WorkbookError:
         return WorkbookError(bilingual(
             "写出的工作簿读回时与预期不符，原文件未改动：请重新运行，如仍出错请联系维护人员",
