@@ -192,6 +192,9 @@ class RegisterData:
     # Rows whose staff cells are all blank but whose toolkit cells still hold values (the
     # staff cleared a row): not cases; their toolkit cells are cleared on the next write.
     toolkit_only_rows: list[RawRow] = field(default_factory=list)
+    # The workbook counts dates from 1904 (old Mac Excel, Numbers): a serial typed into a
+    # date column means a date 1,462 days later than in the usual 1900 system.
+    date1904: bool = False
 
 
 @dataclass

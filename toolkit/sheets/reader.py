@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import posixpath
 import re
 import zipfile
 from dataclasses import dataclass
@@ -12,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import python_calamine as calamine
-from defusedxml import DefusedXmlException, ElementTree
 
 from toolkit.errors import WorkbookError, bilingual
 from toolkit.layout import REGISTER_SHEET, REPORT_SHEET, RULE_SHEETS
@@ -27,6 +25,7 @@ from toolkit.register import (
     column_for_header,
     column_letter,
 )
+from toolkit.sheets.bookview import BookInfo, apply_corrections, corrections, open_book
 from toolkit.sheets.damage import damaged_error
 from toolkit.sheets.limits import check_unpacked
 from toolkit.sheets.lock import Fingerprint, fingerprint
@@ -56,7 +55,7 @@ def read_workbook(path: Path | str) -> Workbook:
     _check_file(path)
     fp = fingerprint(path)
     try:
-        book = calamine.CalamineWorkbook.from_path(str(path))
+        book, info = open_book(path)
     except calamine.PasswordError:
         raise WorkbookError(bilingual(
             "工作簿有密码保护：请在 Excel 中取消密码（文件 > 信息 > 保护工作簿）后再运行",
@@ -70,9 +69,12 @@ def read_workbook(path: Path | str) -> Workbook:
     try:
         names = list(book.sheet_names)
         sheet_name, rows = _find_register(book, names, path)
-        _refuse_uncalculated_formulas(path, sheet_name)
+        apply_corrections(rows, corrections(path, info, sheet_name))
+        _refuse_uncalculated_formulas(path, sheet_name, info)
         data = _register_data(path, sheet_name, rows, names)
-        data.rule_sheets = {n: _rule_sheet(book, n) for n in RULE_SHEETS if n in names}
+        data.date1904 = info.date1904
+        data.rule_sheets = {n: _rule_sheet(book, n, path, info) for n in RULE_SHEETS
+                            if n in names}
         report = _sheet_rows(book, REPORT_SHEET) if REPORT_SHEET in names else None
     except (WorkbookError, MemoryError):
         raise
@@ -144,13 +146,13 @@ _EMPTY_VALUE = re.compile(rb"<(?:[\w.-]+:)?v\s*(?:/>|></(?:[\w.-]+:)?v>)")
 _SHEET_DATA = re.compile(rb"<(?:[\w.-]+:)?sheetData[\s>]")
 
 
-def _refuse_uncalculated_formulas(path: Path, sheet: str) -> None:
+def _refuse_uncalculated_formulas(path: Path, sheet: str, info: BookInfo) -> None:
     """A formula Excel never calculated (a file written by a script) has no stored value:
     every reader sees a blank, and `check` would fill it over the formula. Say so instead."""
+    part = info.sheet_parts.get(sheet)
+    if part is None:
+        return
     with zipfile.ZipFile(path) as z:
-        part = _sheet_part(z, sheet)
-        if part is None:
-            return
         xml = z.read(part)
     if b"<f" not in xml and b":f" not in xml:  # a plain byte scan: most registers have none
         return
@@ -180,23 +182,6 @@ def _refuse_uncalculated_formulas(path: Path, sheet: str) -> None:
             f"{where} holds a formula that was never calculated, so its value is unknown; "
             "open the workbook in Excel (or LibreOffice), save it, and run again"),
             path=path, sheet=sheet)
-
-
-def _sheet_part(z: zipfile.ZipFile, sheet: str) -> str | None:
-    """The zip part of a sheet, from workbook.xml and its relationships (parsed with defusedxml:
-    a workbook is untrusted input)."""
-    try:
-        book = ElementTree.fromstring(z.read("xl/workbook.xml"))
-        rels = ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
-    except (KeyError, ElementTree.ParseError, DefusedXmlException):
-        return None
-    rid = next((s.get(f"{_NS_REL}id") for s in book.iter(f"{_NS_MAIN}sheet")
-                if s.get("name") == sheet), None)
-    target = next((r.get("Target") for r in rels.iter(f"{_NS_PKG}Relationship")
-                   if r.get("Id") == rid), None)
-    if not target:
-        return None
-    return target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
 
 
 def _reason(e: Exception) -> str:
@@ -345,8 +330,11 @@ def _header_row_below(rows: list[list[CellValue]]) -> int | None:
     return None
 
 
-def _rule_sheet(book: calamine.CalamineWorkbook, name: str) -> RuleSheet:
-    rows = _sheet_rows(book, name)
+def _rule_sheet(book: calamine.CalamineWorkbook, name: str, path: Path, info: BookInfo
+                ) -> RuleSheet:
+    raw = _raw_rows(book.get_sheet_by_name(name))
+    apply_corrections(raw, corrections(path, info, name))
+    rows = [[_normalise(v) for v in r] for r in raw]
     headers = [str(v).strip() if v is not None else "" for v in (rows[0] if rows else [])]
     data = [(i + 1, r) for i, r in enumerate(rows[1:], start=1) if any(v is not None for v in r)]
     return RuleSheet(name, headers, data)

@@ -8,10 +8,9 @@ from datetime import date, datetime, timedelta
 from datetime import time as TimeOfDay
 from pathlib import Path
 
-import python_calamine as calamine
-
 from toolkit.errors import WorkbookError, bilingual
 from toolkit.register import CellValue, column_letter
+from toolkit.sheets.bookview import corrections, open_book
 from toolkit.sheets.xlsx.cells import BAD_XML_CHARS, fits
 from toolkit.sheets.xlsx.edit import ColumnWrite
 from toolkit.sheets.xlsx.verify import verify_package
@@ -56,12 +55,12 @@ def read_back(tmp: Path, written: Written, path: Path) -> None:
             "original was left unchanged"), path=path)
 
     try:
-        book = calamine.CalamineWorkbook.from_path(str(tmp))
+        book, info = open_book(tmp)
     except Exception as e:  # calamine raises several unrelated types
         raise fail(str(e).splitlines()[0] if str(e) else type(e).__name__) from None
     try:
         names = list(book.sheet_names)
-        missing = [n for n in written.sheets if n not in names]
+        missing = [n for n in written.sheets if n not in names and n not in info.unreadable]
         if missing:
             raise fail("sheet(s) missing: " + ", ".join(missing))
         if written.register:
@@ -74,6 +73,12 @@ def read_back(tmp: Path, written: Written, path: Path) -> None:
                 height = start_row + i + 1
                 if height in wanted:
                     got[height] = list(row)
+            for (r, c), fixed in corrections(tmp, info, written.register).items():
+                if r in got:
+                    row_values = got[r]
+                    j = c - 1 - start_col
+                    if 0 <= j < len(row_values):
+                        row_values[j] = fixed
             if height < written.last_row:
                 raise fail(f"the register ends at row {height}, it had rows up to "
                            f"{written.last_row}")
