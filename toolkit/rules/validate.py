@@ -180,7 +180,8 @@ def _find_column(headers: HeaderMap, header: str) -> str | None:
 
 
 def read_case(
-    raw: RawRow, headers: HeaderMap, rules: RuleSet, as_of: datetime
+    raw: RawRow, headers: HeaderMap, rules: RuleSet, as_of: datetime, *,
+    date1904: bool = False,
 ) -> tuple[Case, list[Finding]]:
     """The row as a Case, and its findings. A value that cannot be used becomes None with
     exactly one finding (except 投诉编号 and 责任部门, see _KEEP_BAD); a rule whose column
@@ -205,7 +206,7 @@ def read_case(
                 dt: datetime | None = value
             else:
                 try:
-                    dt = to_datetime(value)
+                    dt = to_datetime(value, date1904=date1904)
                 except (ValueError, OverflowError):  # CoerceError is a ValueError
                     bad.add(key)
                     ctx.add(found, row, "bad-date", key, value=_show(value),
