@@ -29,6 +29,7 @@ from toolkit.sheets.reader import read_workbook
 from toolkit.sheets.verify import package_problems
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
+SCHEMAS = CORPUS.parent / "ooxml-xsd"
 AS_OF = "2026-11-24T09:00"
 REGISTER = "投诉记录"
 # Refused on purpose, with the original untouched: the message must say why.
@@ -170,6 +171,59 @@ def test_a_second_check_changes_nothing(runs: Runs, entry: dict[str, Any]) -> No
 
 def _sha_of_parts(parts: dict[str, bytes]) -> dict[str, str]:
     return {n: hashlib.sha256(d).hexdigest() for n, d in parts.items()}
+
+
+# -- the ECMA-376 Transitional schema ----------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def sml_schema() -> Any:
+    etree = pytest.importorskip("lxml.etree", reason="schema validation needs lxml")
+    if not (SCHEMAS / "sml.xsd").is_file():
+        pytest.skip(f"the SpreadsheetML schemas are not at {SCHEMAS}")
+    return etree.XMLSchema(etree.parse(str(SCHEMAS / "sml.xsd")))
+
+
+_SML = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_PLAIN_ATTRIBUTES = {"", "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+                     "http://www.w3.org/XML/1998/namespace"}
+
+
+def _transitional_view(data: bytes) -> Any:
+    """The part as a reader of the 2006 schema sees it: extension lists and the elements and
+    attributes of later namespaces (x14ac:dyDescent, mc:AlternateContent…) left out, as
+    markup compatibility lets such a reader ignore them."""
+    from lxml import etree
+
+    root = etree.fromstring(data)
+    for el in list(root.iter()):
+        parent = el.getparent()
+        if parent is None:
+            continue
+        if not isinstance(el.tag, str) or etree.QName(el).namespace != _SML or \
+                etree.QName(el).localname == "extLst":
+            parent.remove(el)
+            continue
+    for el in root.iter():
+        for name in list(el.attrib):
+            if (etree.QName(name).namespace or "") not in _PLAIN_ATTRIBUTES:
+                del el.attrib[name]
+    return root
+
+
+@pytest.mark.parametrize("entry", [f for f in _params() if f.values[0]["file"] not in REFUSED])
+def test_changed_parts_still_validate_where_they_did(runs: Runs, sml_schema: Any,
+                                                     entry: dict[str, Any]) -> None:
+    run = runs(entry)
+    added = set(run.after) - set(run.before)
+    for name in sorted(added | {entry["register_part"], "xl/workbook.xml", "xl/styles.xml"}):
+        if name not in run.after or run.after[name] == run.before.get(name):
+            continue
+        if name in run.before and not sml_schema.validate(_transitional_view(run.before[name])):
+            continue  # the producer's own departure from the schema; nothing to compare
+        assert sml_schema.validate(_transitional_view(run.after[name])), (
+            f"{run.who}: the part {name} no longer validates against the SpreadsheetML "
+            f"schema: {sml_schema.error_log.last_error}")
 
 
 # -- LibreOffice ------------------------------------------------------------------------
