@@ -1,4 +1,4 @@
-"""What python-calamine is given to read, and the two places it needs help (docs/writeback.md).
+"""What python-calamine is given to read, and the two places it needs help (docs/verification.md).
 
 - An Excel 4.0 macro sheet (xl/macrosheets/, in old .xlsm files) makes calamine refuse the
   whole workbook ("Unrecognized sheet:type"). It is read past: calamine gets a copy of the

@@ -1,4 +1,4 @@
-"""Proving that a written package opens, before it replaces the original (docs/writeback.md).
+"""Proving that a written package opens, before it replaces the original (docs/verification.md).
 
 An independent reader accepting the file is not enough: python-calamine reads XML whose
 prefixes are not declared, which Excel repairs and LibreOffice refuses. So the written zip is
