@@ -8,12 +8,11 @@ from datetime import date, datetime, timedelta
 from datetime import time as TimeOfDay
 from pathlib import Path
 
-from toolkit.errors import WorkbookError, bilingual
 from toolkit.register import CellValue, column_letter
 from toolkit.sheets.bookview import corrections, open_book
 from toolkit.sheets.xlsx.cells import BAD_XML_CHARS, fits
 from toolkit.sheets.xlsx.edit import ColumnWrite
-from toolkit.sheets.xlsx.verify import verify_package
+from toolkit.sheets.xlsx.verify import VerifyError, verify_package
 
 _VERIFY_SAMPLE = 200  # written cells read back from the temporary file
 
@@ -48,11 +47,10 @@ def verify_written(tmp: Path, written: Written, path: Path) -> None:
 
 
 def read_back(tmp: Path, written: Written, path: Path) -> None:
-    def fail(why: str) -> WorkbookError:
-        return WorkbookError(bilingual(
-            "写出的工作簿读回时与预期不符，原文件未改动：请重新运行，如仍出错请联系维护人员",
-            f"the written workbook did not read back correctly ({why}); the "
-            "original was left unchanged"), path=path)
+    part = "(zip)"
+
+    def fail(why: str) -> VerifyError:
+        return VerifyError(part, f"does not read back as written: {why}", path)
 
     try:
         book, info = open_book(tmp)
@@ -62,8 +60,10 @@ def read_back(tmp: Path, written: Written, path: Path) -> None:
         names = list(book.sheet_names)
         missing = [n for n in written.sheets if n not in names and n not in info.unreadable]
         if missing:
+            part = info.book_part
             raise fail("sheet(s) missing: " + ", ".join(missing))
         if written.register:
+            part = info.sheet_parts.get(written.register, written.register)
             sheet = book.get_sheet_by_name(written.register)
             start_row, start_col = sheet.start or (0, 0)
             wanted = {r for r, _, _ in written.cells}
@@ -89,10 +89,11 @@ def read_back(tmp: Path, written: Written, path: Path) -> None:
                 if not _same_value(back, value):
                     raise fail(f"{column_letter(c)}{r} reads {back!r}, expected {value!r}")
         for name, count in written.owned_rows.items():
+            part = info.sheet_parts.get(name, name)
             sheet = book.get_sheet_by_name(name)
             if count and (sheet.start or (0, 0))[0] + sheet.height < count:
                 raise fail(f"sheet {name} has {sheet.height} rows, expected {count}")
-    except WorkbookError:
+    except VerifyError:
         raise
     except Exception as e:
         raise fail(str(e).splitlines()[0] if str(e) else type(e).__name__) from None
