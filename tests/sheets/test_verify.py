@@ -163,3 +163,17 @@ def test_a_flaw_the_original_already_had_is_no_reason_to_refuse(tmp_path: Path) 
     verify_package(tmp, original, {"xl/worksheets/sheet1.xml"}, set(), tmp_path / "a.xlsx")
     with pytest.raises(VerifyError, match="theme/gone.xml"):
         verify_package(tmp, None, {"xl/worksheets/sheet1.xml"}, set(), tmp_path / "a.xlsx")
+
+
+def test_a_value_that_does_not_read_back_names_the_sheet_part(
+        make_register: MakeRegister, monkeypatch: pytest.MonkeyPatch) -> None:
+    from toolkit.sheets import readback
+    from toolkit.sheets.writer import ColumnWrite
+
+    book = make_register("台账.xlsx")
+    original = book.read_bytes()
+    monkeypatch.setattr(readback, "_same_value", lambda back, value: back == "never")
+    with pytest.raises(VerifyError, match=r"xl/worksheets/sheet1\.xml: does not read back as "
+                                          r"written: AG2 reads '通过', expected '通过'"):
+        save_edit(book, WorkbookEdit(REGISTER, [ColumnWrite(33, {2: "通过"})]), expected=None)
+    assert book.read_bytes() == original
