@@ -177,3 +177,21 @@ def test_a_value_that_does_not_read_back_names_the_sheet_part(
                                           r"written: AG2 reads '通过', expected '通过'"):
         save_edit(book, WorkbookEdit(REGISTER, [ColumnWrite(33, {2: "通过"})]), expected=None)
     assert book.read_bytes() == original
+
+
+@pytest.mark.parametrize(("xml", "why"), [
+    (b'<worksheet><sheetData><row r="1"/><row r="3"><c r="A3"><is><t>row 9 arrow</t></is></c>'
+     b'</row></sheetData><rowBreaks count="1"/></worksheet>', None),
+    (b'<x:worksheet xmlns:x="urn:x"><x:sheetData><x:row r="1"/><x:row r="2"/></x:sheetData>'
+     b"</x:worksheet>", None),
+    (b'<worksheet><sheetData><row r="2"/><row r="2"/></sheetData></worksheet>',
+     "row 2 comes after row 2"),
+    (b'<x:worksheet xmlns:x="urn:x"><x:sheetData><x:row r="1"/><x:row r="4"/></x:sheetData>'
+     b'<x:sheetData><row spans="1:2" r="3"/></x:sheetData></x:worksheet>',
+     "row 3 comes after row 4"),
+])
+def test_rows_must_ascend(xml: bytes, why: str | None) -> None:
+    from toolkit.sheets.verify import rows_out_of_order
+
+    found = rows_out_of_order(xml)
+    assert found == why if why is None else why in (found or "")

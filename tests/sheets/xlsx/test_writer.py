@@ -899,3 +899,41 @@ def test_a_workbook_saved_by_openpyxl_with_lxml_gets_a_sound_new_sheet(tmp_path:
     again = openpyxl.load_workbook(path)
     assert again.sheetnames == [REGISTER, "校验报告"]
     assert again[REGISTER]["C2"].value == DUE
+
+
+def test_rows_and_cells_follow_the_spelling_inside_sheet_data(tmp_path: Path) -> None:
+    """A sheet whose root is x:-prefixed while sheetData declares the namespace as default:
+    written cells go into the existing rows, spelled as their neighbours."""
+    import xlsxwriter
+    from conftest import write_parts
+    from defusedxml import ElementTree
+
+    path = tmp_path / "mixed.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet(REGISTER)
+    ws.write_row(0, 0, ["投诉编号", "状态"])
+    ws.write_row(1, 0, ["2611-0001", "新建"])
+    wb.close()
+    files = parts(path)
+    xml = files[SHEET].decode()
+    head, rest = xml.split("<sheetData>", 1)
+    data, tail = rest.split("</sheetData>", 1)
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+    def prefixed(text: str) -> str:
+        return re.sub(r"<(/?)(?=[A-Za-z])", r"<\1x:", text)
+
+    files[SHEET] = (prefixed(head).replace(f'xmlns="{main}"', f'xmlns:x="{main}"', 1)
+                    + f'<x:sheetData xmlns="{main}">' + data + "</x:sheetData>"
+                    + prefixed(tail)).encode()
+    ElementTree.fromstring(files[SHEET])
+    write_parts(path, files)
+    save_edit(path, WorkbookEdit(REGISTER, [ColumnWrite(3, {1: "校验结果", 2: "通过"}),
+                                            ColumnWrite(1, {4: "2611-0003"})]), expected=None)
+    written = parts(path)[SHEET].decode()
+    ElementTree.fromstring(written)
+    assert written.count('<row r="2"') == 1 and "<x:row" not in written
+    assert '<c r="C2" t="inlineStr"><is><t>通过</t></is></c>' in written
+    assert rows_of(path, REGISTER) == [["投诉编号", "状态", "校验结果"],
+                                       ["2611-0001", "新建", "通过"], ["", "", ""],
+                                       ["2611-0003", "", ""]]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import posixpath
+import re
 import xml.parsers.expat
 import zipfile
 from collections.abc import Iterable
@@ -162,10 +163,15 @@ def verify_package(tmp: Path, original: bytes | None, changed: Iterable[str],
             if name not in names:
                 raise VerifyError(name, "a part the write made is missing", path)
             if name.lower().endswith(_XML_SUFFIXES) or name == "[Content_Types].xml":
+                data = _read(new, name, path)
                 try:
-                    check_xml(_read(new, name, path))
+                    _, root = check_xml(data)
                 except ValueError as e:
                     raise VerifyError(name, str(e), path) from None
+                if root == "worksheet":
+                    out_of_order = rows_out_of_order(data)
+                    if out_of_order:
+                        raise VerifyError(name, out_of_order, path)
         problems = package_problems(new)
         if problems and old is not None:
             try:
@@ -175,6 +181,40 @@ def verify_package(tmp: Path, original: bytes | None, changed: Iterable[str],
         if problems:
             part, why = sorted(problems)[0]
             raise VerifyError(part, why, path)
+
+
+_ROW_NUMBER = re.compile(rb"""\sr\s*=\s*["'](\d+)["']""")
+_AFTER_NAME = frozenset(b" \t\r\n>/")
+_PREFIX = re.compile(rb"[A-Za-z_][\w.-]*:")
+
+
+def rows_out_of_order(xml: bytes) -> str | None:
+    """Why the rows of a worksheet are not in strictly ascending order, or None. Excel
+    "repairs" a sheet with a row twice or out of order; calamine and LibreOffice read past it.
+    A search for the text "row", not a parse: 0.2 s for 50,000 rows."""
+    last, i = 0, 0
+    while True:
+        i = xml.find(b"row", i)
+        if i < 0:
+            return None
+        start, i = i, i + 3
+        before = xml[start - 1] if start else 0
+        if before == 0x2F or i >= len(xml) or xml[i] not in _AFTER_NAME:  # </row>, rowBreaks
+            continue
+        if before == 0x3A:  # ":": a prefixed name, <x:row
+            lt = xml.rfind(b"<", max(0, start - 64), start)
+            if lt < 0 or not _PREFIX.fullmatch(xml, lt + 1, start):
+                continue
+        elif before != 0x3C:  # "<"
+            continue
+        end = xml.find(b">", i)
+        m = _ROW_NUMBER.search(xml, i, end if end >= 0 else len(xml))
+        if m is None:
+            continue  # rows without r= are numbered by counting: nothing to compare
+        r = int(m.group(1))
+        if r <= last:
+            return f"row {r} comes after row {last} (a row twice, or out of order)"
+        last = r
 
 
 def _read(z: zipfile.ZipFile, name: str, path: Path) -> bytes:
