@@ -75,7 +75,8 @@ def read_workbook(path: Path | str) -> Workbook:
         data.date1904 = info.date1904
         data.rule_sheets = {n: _rule_sheet(book, n, path, info) for n in RULE_SHEETS
                             if n in names}
-        report = _sheet_rows(book, REPORT_SHEET) if REPORT_SHEET in names else None
+        report = (_sheet_rows(book, REPORT_SHEET, path, info) if REPORT_SHEET in names
+                  else None)
     except (WorkbookError, MemoryError):
         raise
     except Exception as e:  # calamine's XmlError, zipfile's BadZipFile, zlib.error: damage
@@ -234,9 +235,12 @@ def _refuse_merged(sheet: calamine.CalamineSheet, path: Path) -> None:
             path=path, sheet=sheet.name)
 
 
-def _sheet_rows(book: calamine.CalamineWorkbook, name: str) -> list[list[CellValue]]:
+def _sheet_rows(book: calamine.CalamineWorkbook, name: str, path: Path, info: BookInfo
+                ) -> list[list[CellValue]]:
     """A small sheet's rows, every cell normalised."""
-    return [[_normalise(v) for v in r] for r in _raw_rows(book.get_sheet_by_name(name))]
+    raw = _raw_rows(book.get_sheet_by_name(name))
+    apply_corrections(raw, corrections(path, info, name))
+    return [[_normalise(v) for v in r] for r in raw]
 
 
 def _raw_rows(sheet: calamine.CalamineSheet) -> list[list[Any]]:
@@ -332,9 +336,7 @@ def _header_row_below(rows: list[list[CellValue]]) -> int | None:
 
 def _rule_sheet(book: calamine.CalamineWorkbook, name: str, path: Path, info: BookInfo
                 ) -> RuleSheet:
-    raw = _raw_rows(book.get_sheet_by_name(name))
-    apply_corrections(raw, corrections(path, info, name))
-    rows = [[_normalise(v) for v in r] for r in raw]
+    rows = _sheet_rows(book, name, path, info)
     headers = [str(v).strip() if v is not None else "" for v in (rows[0] if rows else [])]
     data = [(i + 1, r) for i, r in enumerate(rows[1:], start=1) if any(v is not None for v in r)]
     return RuleSheet(name, headers, data)
