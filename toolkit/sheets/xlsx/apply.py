@@ -53,7 +53,7 @@ def write_package(raw: bytes, edit: WorkbookEdit, tmp: Path, path: Path,
         raise WorkbookError(bilingual(
             "工作簿里没有样式表：请在 Excel 中打开工作簿并重新保存后再运行",
             "the workbook has no style sheet; open it in Excel and save it again"), path=path)
-    styles = Styles(pkg.read(styles_rel.target), styles_rel.target)
+    styles = Styles(pkg.read(styles_rel.target), styles_rel.target, path)
     drop_chain = False
     written = Written(None, [], set(), [s.name for s in sheets], {})
 

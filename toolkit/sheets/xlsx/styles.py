@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from toolkit.errors import WorkbookError, bilingual
 from toolkit.sheets.xlsx.xmlscan import (
@@ -27,7 +28,8 @@ LINK_COLOR = b"FF0563C1"  # Excel's hyperlink blue
 
 
 class Styles:
-    def __init__(self, xml: bytes, part: str) -> None:
+    def __init__(self, xml: bytes, part: str, path: Path | None = None) -> None:
+        self.path = path  # the workbook, for messages
         self.doc = Doc(xml, part, b"styleSheet")
         self.p = self.doc.p
         self.items = {c: self._items(c) for c in (b"numFmts", b"fonts", b"cellXfs", b"dxfs")}
@@ -144,12 +146,12 @@ class Styles:
                 f"the style sheet {part} is empty (an empty <styleSheet/>: no fonts, fills, "
                 "borders or cell formats), so written dates and headers have no format to "
                 "take; open the workbook in Excel and save it again (Excel writes a full "
-                "style sheet)"))
+                "style sheet)"), path=self.path)
         return WorkbookError(bilingual(
             f"工作簿的样式表 {part} 里没有单元格格式（cellXfs）：请在 Excel 中打开工作簿"
             "并重新保存后再运行",
             f"the style sheet {part} has no cell formats (cellXfs); open the workbook in "
-            "Excel and save it again"))
+            "Excel and save it again"), path=self.path)
 
     def font(self, kind: str) -> int:
         """Font 0 made bold ("bold") or made a blue underlined link ("link")."""
