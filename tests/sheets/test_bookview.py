@@ -27,13 +27,17 @@ RECEIVED = datetime(2026, 11, 3, 9, 30)
 NS_MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 
 
-def _register(path: Path, *, date_1904: bool = False, received: object = RECEIVED) -> Path:
+def _register(path: Path, *, date_1904: bool = False, received: object = RECEIVED,
+              formula: bool = False) -> Path:
     wb = xlsxwriter.Workbook(str(path), {"date_1904": date_1904})
     ws = wb.add_worksheet(REGISTER)
     when = wb.add_format({"num_format": "yyyy-mm-dd hh:mm"})
     ws.write_row(0, 0, HEADERS)
     ws.write_row(1, 0, ["2611-0001"])
-    if isinstance(received, datetime):
+    if formula:  # a formula cell: its value follows its <f>
+        serial = (RECEIVED - datetime(1899, 12, 30)).total_seconds() / 86400
+        ws.write_formula(1, 1, "=DATE(2026,11,3)+TIME(9,30,0)", when, serial)
+    elif isinstance(received, datetime):
         ws.write_datetime(1, 1, received, when)
     else:
         ws.write(1, 1, received)
@@ -59,8 +63,10 @@ def _wrap_first_cell_format(path: Path) -> None:
     write_parts(path, files)
 
 
-def test_wrapped_cell_formats_are_read_as_excel_reads_them(tmp_path: Path) -> None:
-    path = _register(tmp_path / "hancell.xlsx")
+@pytest.mark.parametrize("formula", [False, True])
+def test_wrapped_cell_formats_are_read_as_excel_reads_them(tmp_path: Path,
+                                                          formula: bool) -> None:
+    path = _register(tmp_path / "hancell.xlsx", formula=formula)
     _wrap_first_cell_format(path)
     book = calamine.CalamineWorkbook.from_path(str(path))
     try:  # the misreading this works around

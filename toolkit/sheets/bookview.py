@@ -156,6 +156,7 @@ def misread_styles(z: zipfile.ZipFile, info: BookInfo) -> dict[int, bool]:
 
 
 _CELL = re.compile(rb"<(?:[\w.-]+:)?c[\s>/]")
+_CELL_END = re.compile(rb"</(?:[\w.-]+:)?c>")
 _VALUE = re.compile(rb"<(?:[\w.-]+:)?v>([^<]*)<")
 
 
@@ -179,7 +180,8 @@ def corrections(path: Path, info: BookInfo, sheet: str) -> dict[tuple[int, int],
         if (attr(tag.group(2), b"t") or b"n") != b"n" or tag.group(3):
             continue
         ref = REF_RE.fullmatch((attr(tag.group(2), b"r") or b"").decode())
-        v = _VALUE.match(xml, xml.find(b"<", tag.end())) if ref else None
+        end = _CELL_END.search(xml, tag.end()) if ref else None
+        v = _VALUE.search(xml, tag.end(), end.start()) if end else None  # after any <f>
         if ref is None or v is None:
             continue
         try:
