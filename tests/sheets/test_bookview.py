@@ -11,14 +11,14 @@ import pytest
 import python_calamine as calamine
 import xlsxwriter
 from click.testing import CliRunner
-from conftest import read_parts, write_parts
+from helpers import read_parts, write_parts
 
 from toolkit.cli import cli
 from toolkit.errors import WorkbookError
 from toolkit.rules.engine import run_check
 from toolkit.sheets.lock import fingerprint
 from toolkit.sheets.reader import read_workbook
-from toolkit.sheets.writer import ColumnWrite, OwnedSheet, WorkbookEdit, save_edit
+from toolkit.sheets.xlsx.writer import ColumnWrite, OwnedSheet, WorkbookEdit, save_edit
 
 REGISTER = "投诉记录"
 HEADERS = ["投诉编号", "受理时间", "受理人", "客户名称", "联系电话", "投诉类别", "投诉级别",

@@ -26,7 +26,7 @@ from defusedxml import ElementTree
 
 from toolkit.cli import cli
 from toolkit.sheets.reader import read_workbook
-from toolkit.sheets.verify import package_problems
+from toolkit.sheets.xlsx.verify import package_problems
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
 SCHEMAS = CORPUS.parent / "ooxml-xsd"

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import read_parts, write_parts
+from helpers import read_parts, write_parts
 
 from toolkit.cli import cli
-from toolkit.sheets import apply
 from toolkit.sheets.lock import fingerprint
-from toolkit.sheets.verify import VerifyError, check_xml, package_problems, verify_package
-from toolkit.sheets.writer import OwnedSheet, WorkbookEdit, save_edit
+from toolkit.sheets.xlsx import apply
+from toolkit.sheets.xlsx.verify import VerifyError, check_xml, package_problems, verify_package
+from toolkit.sheets.xlsx.writer import OwnedSheet, WorkbookEdit, save_edit
 
 MakeRegister = Callable[..., Path]
 REGISTER = "投诉记录"
@@ -36,9 +36,9 @@ def _edit() -> WorkbookEdit:
 
 
 def test_an_undeclared_prefix_is_refused_naming_the_part(
-        make_register: MakeRegister, monkeypatch: pytest.MonkeyPatch) -> None:
+        featured_register: MakeRegister, monkeypatch: pytest.MonkeyPatch) -> None:
     # The bug this check exists for: a <sheet> entry using r: where the file never declared it.
-    book = make_register("台账.xlsx")
+    book = featured_register("台账.xlsx")
     files = read_parts(book)
     files["xl/workbook.xml"] = files["xl/workbook.xml"].replace(
         f' xmlns:r="{NS_REL}"'.encode(), b"", 1).replace(
@@ -166,11 +166,11 @@ def test_a_flaw_the_original_already_had_is_no_reason_to_refuse(tmp_path: Path) 
 
 
 def test_a_value_that_does_not_read_back_names_the_sheet_part(
-        make_register: MakeRegister, monkeypatch: pytest.MonkeyPatch) -> None:
-    from toolkit.sheets import readback
-    from toolkit.sheets.writer import ColumnWrite
+        featured_register: MakeRegister, monkeypatch: pytest.MonkeyPatch) -> None:
+    from toolkit.sheets.xlsx import readback
+    from toolkit.sheets.xlsx.writer import ColumnWrite
 
-    book = make_register("台账.xlsx")
+    book = featured_register("台账.xlsx")
     original = book.read_bytes()
     monkeypatch.setattr(readback, "_same_value", lambda back, value: back == "never")
     with pytest.raises(VerifyError, match=r"xl/worksheets/sheet1\.xml: does not read back as "
@@ -191,7 +191,7 @@ def test_a_value_that_does_not_read_back_names_the_sheet_part(
      "row 3 comes after row 4"),
 ])
 def test_rows_must_ascend(xml: bytes, why: str | None) -> None:
-    from toolkit.sheets.verify import rows_out_of_order
+    from toolkit.sheets.xlsx.verify import rows_out_of_order
 
     found = rows_out_of_order(xml)
     assert found == why if why is None else why in (found or "")

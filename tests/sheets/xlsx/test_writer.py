@@ -850,13 +850,13 @@ def _respell_workbook(xml: str, spelling: str) -> str:
 
 
 @pytest.mark.parametrize("spelling", ["openpyxl", "tealeg", "prefixed"])
-def test_a_new_sheet_follows_the_files_namespace_spelling(make_register: MakeRegister,
+def test_a_new_sheet_follows_the_files_namespace_spelling(featured_register: MakeRegister,
                                                           spelling: str) -> None:
     import openpyxl
-    from conftest import write_parts
     from defusedxml import ElementTree
+    from helpers import write_parts
 
-    book = make_register("台账.xlsx")
+    book = featured_register("台账.xlsx")
     files = parts(book)
     files["xl/workbook.xml"] = _respell_workbook(files["xl/workbook.xml"].decode(),
                                                  spelling).encode()
@@ -905,8 +905,8 @@ def test_rows_and_cells_follow_the_spelling_inside_sheet_data(tmp_path: Path) ->
     """A sheet whose root is x:-prefixed while sheetData declares the namespace as default:
     written cells go into the existing rows, spelled as their neighbours."""
     import xlsxwriter
-    from conftest import write_parts
     from defusedxml import ElementTree
+    from helpers import write_parts
 
     path = tmp_path / "mixed.xlsx"
     wb = xlsxwriter.Workbook(str(path))
