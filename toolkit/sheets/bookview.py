@@ -15,6 +15,7 @@ import logging
 import posixpath
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -67,7 +68,7 @@ class BookInfo:
                                        posixpath.basename(info.book_part) + ".rels")
             rels = ElementTree.fromstring(z.read(lower.get(rels_name.lower(), rels_name)))
         except (KeyError, ElementTree.ParseError, DefusedXmlException, zipfile.BadZipFile,
-                OSError, EOFError):
+                OSError, EOFError, ValueError, zlib.error):
             return info  # calamine's own error says more than a guess here would
         by_id = {r.get("Id"): r for r in rels.iter(f"{_NS_PKG}Relationship")}
         pr = book.find(f"{_NS_MAIN}workbookPr")
@@ -142,8 +143,8 @@ def misread_styles(z: zipfile.ZipFile, info: BookInfo) -> dict[int, bool]:
         return {}
     try:
         xml = z.read(info.styles_part)
-    except (KeyError, zipfile.BadZipFile, OSError, EOFError):
-        return {}
+    except (KeyError, zipfile.BadZipFile, OSError, EOFError, zlib.error):
+        return {}  # a damaged style sheet is reported by whoever reads it next
     if b"AlternateContent" not in xml:
         return {}
     try:

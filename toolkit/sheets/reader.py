@@ -136,9 +136,6 @@ def _check_file(path: Path) -> None:
     check_unpacked(infos, path)
 
 
-_NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-_NS_PKG = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _FORMULA = re.compile(rb"<(?:[\w.-]+:)?f[\s/>]")
 _CELL_START = re.compile(rb"<(?:[\w.-]+:)?c\s[^>]*>")
 _CELL_END = re.compile(rb"</(?:[\w.-]+:)?c>|<(?:[\w.-]+:)?c[\s>]")
