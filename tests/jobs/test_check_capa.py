@@ -112,12 +112,63 @@ def test_a_recontact_never_carries_the_action(tmp_path: Path) -> None:
     assert result.summary()["actions_overdue"] == 1
 
 
+def test_a_repeat_complaint_carries_its_own_action(tmp_path: Path) -> None:
+    # Unlike a re-contact, a repeat is a new complaint: its own overdue action is flagged.
+    first = good_row(**{**CLOSED, **CAPA}, action_due=date(2026, 11, 10),
+                     action_done_on=date(2026, 11, 9), effect="无效")
+    repeat = good_row(**CAPA, case_id="2611-0002", received_at=datetime(2026, 11, 12, 9, 0),
+                      substantiated="是", action_due=date(2026, 11, 23))
+    book = make_register(tmp_path / "r.xlsx", [first, repeat])
+    result = check_workbook(book, AS_OF, dry_run=True).result
+    assert [c.repeat_kind for c in result.cases] == [None, "repeat"]
+    assert ["action-overdue" in c.flags for c in result.cases] == [False, True]
+    assert [[f.code for f in c.issues] for c in result.cases] == [["action-ineffective"], []]
+
+
 def test_terminal_report_counts_the_flag(tmp_path: Path) -> None:
     from toolkit.report.terminal import human_report
     book = build_register(tmp_path / "r.xlsx", rows=rows())
     lines = human_report(check_workbook(book, AS_OF, dry_run=True))
     assert any(re.fullmatch(r"\s*action-overdue\s+整改逾期\s+1", line) for line in lines)
     assert any(re.fullmatch(r"\s*no-capa\s+警告\s+1", line) for line in lines)
+
+
+def test_json_carries_the_count_and_the_findings(tmp_path: Path) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from toolkit.cli import cli
+    book = build_register(tmp_path / "r.xlsx", rows=rows())
+    run = CliRunner().invoke(cli, ["check", str(book), "--as-of", "2026-11-24T09:00",
+                                   "--dry-run", "--json"])
+    assert run.exit_code == 0, run.output  # warnings and flags only: nothing to fix first
+    doc = json.loads(run.stdout)
+    assert doc == check_workbook(book, AS_OF, dry_run=True).result.to_json()
+    assert doc["summary"]["actions_overdue"] == 1
+    assert [c["flags"] for c in doc["cases"]] == [[], ["action-overdue"], [], [], []]
+    assert [(c["row"], i["field"], i["code"], i["level"]) for c in doc["cases"]
+            for i in c["issues"]] == [(5, "root_cause", "no-capa", "warning"),
+                                      (6, "effect", "action-ineffective", "warning")]
+
+
+def test_staff_values_survive_and_a_second_run_changes_nothing(tmp_path: Path) -> None:
+    book = build_register(tmp_path / "r.xlsx", rows=rows())
+    before = sheet_rows(book, "投诉记录")
+    first = check_workbook(book, AS_OF)
+    assert first.save is not None and first.save.changed
+    after = sheet_rows(book, "投诉记录")
+    header = after[0]
+    # Every staff cell as it was, but the blank 责任部门 check fills in.
+    kept = [i for i, c in enumerate(COLUMNS) if not c.toolkit and c.key != "department"]
+    assert [[r[i] for i in kept] for r in after] == [[r[i] for i in kept] for r in before]
+    assert {r[header.index("责任部门")] for r in after[1:]} == {"客服部"}
+    assert after[2][header.index("整改期限")] == date(2026, 11, 23)  # still a date cell
+    second = check_workbook(book, AS_OF)
+    assert second.save is not None and not second.save.changed
+    # The day after, the action due today is late too; once done, the flag goes.
+    later = check_workbook(book, datetime(2026, 11, 25, 8, 0), dry_run=True).result
+    assert [c.flags for c in later.cases][:3] == [[], ["action-overdue"], ["action-overdue"]]
 
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "workbook_templates"

@@ -215,3 +215,48 @@ def test_action_overdue_comes_after_the_deadline_flags() -> None:
     due = datetime(2026, 11, 4, 16, 30)
     assert case_flags(c, due, due, "重大", AS_OF) == [
         "response-overdue", "close-overdue", "escalated", "action-overdue"]
+
+
+# --- dates in every form staff type ------------------------------------------------------------
+
+@pytest.mark.parametrize("typed", [
+    46349, 46349.0, "46349", "2026-11-23", "2026/11/23", "2026.11.23", "2026年11月23日",
+    "2026-11-23 18:00", datetime(2026, 11, 23, 18, 0), date(2026, 11, 23)])
+def test_a_due_date_yesterday_in_any_form_is_overdue(typed: CellValue) -> None:
+    case, found = read({**CAPA, "action_due": typed})
+    assert found == [] and case.action_due == date(2026, 11, 23)
+    assert flags(case) == ["action-overdue"]
+
+
+@pytest.mark.parametrize("typed", ["2026-11-24", "2026年11月24日 23:59", 46350])
+def test_a_due_date_today_in_any_form_is_not_yet_overdue(typed: CellValue) -> None:
+    case, found = read({**CAPA, "action_due": typed})
+    assert found == [] and case.action_due == TODAY
+    assert flags(case) == []
+
+
+@pytest.mark.parametrize("typed", [True, "9:30", "明天", "2026-11-31", -1, 3e7])
+def test_unusable_dates_are_one_bad_date_each_and_no_flag(typed: CellValue) -> None:
+    case, found = read({**CAPA, "action_due": typed, "action_done_on": typed})
+    assert found == [("action_due", "bad-date"), ("action_done_on", "bad-date")]
+    assert case.action_due is None and case.action_done_on is None
+    assert flags(case) == []
+
+
+def test_messages_in_english_name_the_english_headers() -> None:
+    def english(changes: dict[str, CellValue]) -> list[str]:
+        values = {**CLOSED, **CAPA, **changes}
+        return [f.message for f in read_case(RawRow(5, values), ALL_EN, RULES_EN, AS_OF)[1]]
+
+    assert english({"action_done_on": TODAY + DAY}) == [
+        "Action done '2026-11-25' is after the current time 2026-11-24 09:00: it cannot be in "
+        "the future"]
+    assert english({"action_done_on": date(2026, 11, 2)}) == [
+        "Action done '2026-11-02' is before Received '2026-11-03 09:30': it cannot be earlier "
+        "than the time the complaint was received"]
+    assert english({"effect": "无效"}) == [
+        "Effect verified is 无效 (not effective): the corrective action did not work; find the "
+        "cause again, decide a new action and due date, and set Effect verified to 有效 once "
+        "the new action is shown to work"]
+    assert english({"action_due": "soon"}) == [
+        "Action due 'soon' is not a date: write a date such as 2026-11-03"]
