@@ -171,6 +171,20 @@ def test_staff_values_survive_and_a_second_run_changes_nothing(tmp_path: Path) -
     assert [c.flags for c in later.cases][:3] == [[], ["action-overdue"], ["action-overdue"]]
 
 
+@pytest.mark.libreoffice
+def test_libreoffice_shows_the_loop(tmp_path: Path, libreoffice) -> None:  # type: ignore[no-untyped-def]
+    book = build_register(tmp_path / "r.xlsx", rows=rows())
+    check_workbook(book, AS_OF)
+    sheets = libreoffice.sheets_as_csv(book, tmp_path / "csv")
+    register = [dict(zip(sheets["投诉记录"][0], r, strict=False)) for r in sheets["投诉记录"][1:]]
+    assert [r["整改期限"] for r in register] == [
+        "2026-11-20", "2026-11-23", "2026-11-24", "", "2026-11-10"]
+    assert [r["逾期标记"] for r in register] == ["", "整改逾期", "", "", ""]
+    assert register[4]["效果确认"] == "无效"
+    report = sheets["校验报告"]
+    assert sorted(r[4] for r in report[1:]) == ["action-ineffective", "no-capa"]
+
+
 TEMPLATES = Path(__file__).resolve().parents[2] / "workbook_templates"
 
 
