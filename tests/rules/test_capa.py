@@ -88,10 +88,15 @@ def test_no_capa_never_without_the_columns() -> None:
     assert codes(headers=WITHOUT) == []
     minimal = HeaderMap.from_row([*(c.zh for c in REQUIRED_HEADERS), "是否属实"])
     assert codes(headers=minimal) == []
-    # A register that added only one of the two columns is asked for that one.
-    one = HeaderMap.from_row([*(c.zh for c in REQUIRED_HEADERS), "是否属实", "纠正措施"])
-    assert codes(headers=one) == [("corrective_action", "no-capa")]
-    assert codes({"corrective_action": "派工单增加路程预估"}, headers=one) == []
+    # Both columns or none: a register that added only one of them is not asked.
+    for only in ("原因分析", "纠正措施"):
+        one = HeaderMap.from_row([*(c.zh for c in REQUIRED_HEADERS), "是否属实", only])
+        assert codes(headers=one) == []
+    both = HeaderMap.from_row([*(c.zh for c in REQUIRED_HEADERS), "是否属实", "纠正措施",
+                               "原因分析"])
+    assert codes(headers=both) == [("root_cause", "no-capa")]  # 原因分析 first, wherever it stands
+    assert codes({"root_cause": "派工未考虑路程时间"}, headers=both) == [
+        ("corrective_action", "no-capa")]
 
 
 def test_no_capa_says_what_to_write_in_the_sheets_language() -> None:
