@@ -52,7 +52,6 @@ ANALYSES: dict[str, tuple[tuple[str, str], ...]] = {
 _ANALYSED_ONCE_CLOSED = 0.97  # share of older substantiated closures already analysed
 _ANALYSED_RECENTLY = 0.55  # closed in the last two weeks: the analysis is often still pending
 _OVERDUE = 4
-_KEYS = ("root_cause", "corrective_action", "action_due", "action_done_on", "effect")
 
 
 def plant_actions(rows: list[Row], as_of: datetime, rng: random.Random, *,
