@@ -84,6 +84,14 @@ def test_english_register_labels_and_highlight(tmp_path: Path) -> None:
     rule = re.search(rf'<conditionalFormatting sqref="{due}2:{due}1048576">(.*?)'
                      r"</conditionalFormatting>", _sheet_xml(book))
     assert rule is not None and 'ISNUMBER(SEARCH("action overdue",' in rule.group(1)
+    # 校验报告 in English: what is wrong and how to fix it, under the sheet's own headers.
+    report = sheet_rows(book, "校验报告")
+    lines = {r[4]: r for r in report[1:]}
+    assert set(lines) == {"no-capa", "action-ineffective"}
+    assert lines["no-capa"][2] == "Root cause" and lines["no-capa"][3] == "warning"
+    assert lines["no-capa"][5].startswith("Root cause is empty: the complaint is substantiated")
+    assert "原因分析 and 纠正措施" in lines["no-capa"][6]
+    assert lines["action-ineffective"][5].startswith("Effect verified is 无效 (not effective)")
 
 
 def test_a_register_without_the_columns_gets_none_of_it(tmp_path: Path) -> None:
