@@ -111,6 +111,7 @@ class CheckResult:
             "repeats": sum(1 for c in self.cases if c.repeat_kind == "repeat"),
             "recontacts": sum(1 for c in self.cases if c.repeat_kind == "recontact"),
             "escalated": sum(1 for c in self.cases if "escalated" in c.flags),
+            "actions_overdue": sum(1 for c in self.cases if "action-overdue" in c.flags),
         }
 
     def code_counts(self) -> Counter[str]:
