@@ -16,9 +16,8 @@ MAX_STEM = 100
 
 def clean_part(text: str) -> str:
     """One part of a file name: illegal characters become "_", runs of white space one space."""
-    text = unicodedata.normalize("NFC", text)
-    text = _ILLEGAL.sub("_", text)
-    return " ".join(text.split())
+    text = " ".join(unicodedata.normalize("NFC", text).split())
+    return _ILLEGAL.sub("_", text)
 
 
 def form_stem(case_id: str | None, customer: str | None, row: int) -> str:

@@ -85,7 +85,8 @@ def _set_fonts(doc: object) -> None:
 def _add_copy(doc: object, copy: str, *, first: bool) -> None:
     company = doc.add_paragraph()  # type: ignore[attr-defined]
     company.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    company.paragraph_format.page_break_before = not first
+    if not first:
+        company.paragraph_format.page_break_before = True
     _run(company, placeholder("公司名称"), size=14, bold=True)
 
     title = doc.add_paragraph()  # type: ignore[attr-defined]
