@@ -74,6 +74,17 @@ def _set_fonts(doc: object) -> None:
     lang.set(qn("w:val"), "en-US")
     lang.set(qn("w:eastAsia"), "zh-CN")
     rpr.append(lang)
+    # The document defaults too, without their theme fonts (a theme font attribute would win
+    # over the named one on the same level): every paragraph, in a table or not, is covered.
+    defaults = doc.styles.element.find(qn("w:docDefaults"))  # type: ignore[attr-defined]
+    for node in defaults.iter(qn("w:rFonts")):
+        for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+            node.attrib.pop(qn(attr), None)
+        node.attrib.update(fonts.attrib)
+    for node in defaults.iter(qn("w:lang")):
+        node.set(qn("w:eastAsia"), "zh-CN")
+    for node in defaults.iter(qn("w:spacing")):
+        node.set(qn("w:after"), "0")
     pf = normal.paragraph_format
     pf.space_before = pf.space_after = Pt(0)
     pf.line_spacing = 1.15
