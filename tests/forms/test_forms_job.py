@@ -12,6 +12,7 @@ from formdocs import form_tables, identifier, page_breaks, paragraphs
 from workbooks import good_row, make_register
 
 from toolkit.cli import cli
+from toolkit.errors import UsageError
 from toolkit.forms.fields import BLANK
 from toolkit.forms.template import TEMPLATE_NAME
 from toolkit.jobs.forms import run_forms
@@ -223,4 +224,25 @@ def test_pdf_without_libreoffice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     book = book_with(tmp_path, [full_row()])
     code, out = invoke("forms", str(book), "--pdf")
     assert code == 2 and "LibreOffice" in out
+    assert not (tmp_path / "审批表").exists()
+
+
+def test_rows_for_the_excel_button_and_english_messages(tmp_path: Path) -> None:
+    settings = [["项目", "值"], ["公司名称", "Acme Ltd"], ["语言", "en"]]
+    book = make_register(tmp_path / "r.xlsx", [good_row(), full_row()],  # type: ignore[list-item]
+                         extra_sheets={"设置": settings})
+    outcome = run_forms(book, as_of=AS_OF, rows=[2])  # a case that needs no approval
+    assert [f.case_id for f in outcome.forms] == ["2611-0001"]
+    assert "Acme Ltd" in paragraphs(outcome.forms[0].path)
+    from toolkit.report.forms import closing_line
+    assert closing_line(outcome).startswith("1 approval forms: 1 new")
+    with pytest.raises(UsageError, match="row 9"):
+        run_forms(book, as_of=AS_OF, rows=[9])
+
+
+def test_a_template_that_is_not_a_word_document(tmp_path: Path) -> None:
+    book = book_with(tmp_path, [full_row()])
+    (tmp_path / TEMPLATE_NAME).write_text("not a docx", encoding="utf-8")
+    code, out = invoke("forms", str(book))
+    assert code == 2 and TEMPLATE_NAME in out and ".docx" in out
     assert not (tmp_path / "审批表").exists()
