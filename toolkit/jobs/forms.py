@@ -85,7 +85,7 @@ def run_forms(
     if progress:
         progress("read", 0, 1)
     book = read_workbook(path)
-    result = run_check(book.data, as_of, workbook_name=path.name)
+    result = run_check(book.data, as_of, workbook_name=path.name, progress=progress)
     return forms_from_result(
         result, case_ids=case_ids, rows=rows,
         out_dir=Path(out_dir) if out_dir else path.parent / FORMS_FOLDER,
@@ -193,7 +193,7 @@ def _write_form(tpl: FormTemplate, form: FormData, target: Path, *, force: bool)
         if stored is None and not force:
             # Someone else's file (or a form re-saved by a program that dropped our mark):
             # never overwrite what the toolkit did not write.
-            log.warning("%s was not written by the toolkit; left alone", target)
+            log.info("%s was not written by the toolkit; left alone", target)
             return FormFile(form.row, form.case_id, target, SKIPPED, form.invalid)
         status = REPLACED
     write_atomic(target, fill_form(tpl, form, fingerprint))
