@@ -62,3 +62,21 @@ def test_docs_list_every_placeholder() -> None:
     doc = (ROOT / "docs" / "forms.md").read_text(encoding="utf-8")
     missing = [p for p in PLACEHOLDERS if "{{ " + p + " }}" not in doc]
     assert not missing, f"docs/forms.md does not list {missing}"
+
+
+# ECMA-376 CT_TcPr: Word refuses a cell whose properties are out of this order (LibreOffice
+# does not mind, so only the order itself can be tested here).
+TC_PR_ORDER = ("cnfStyle", "tcW", "gridSpan", "hMerge", "vMerge", "tcBorders", "shd", "noWrap",
+               "tcMar", "textDirection", "tcFitText", "vAlign", "hideMark", "headers",
+               "cellIns", "cellDel", "cellMerge", "tcPrChange")
+
+
+def test_cell_properties_in_schema_order() -> None:
+    with zipfile.ZipFile(io.BytesIO(build_form_template())) as z:
+        document = z.read("word/document.xml").decode()
+    cells = re.findall(r"<w:tcPr>(.*?)</w:tcPr>", document)
+    assert cells
+    for cell in cells:
+        names = re.findall(r"<w:(\w+)", cell)
+        order = [TC_PR_ORDER.index(n) for n in names]
+        assert order == sorted(order), names

@@ -153,15 +153,17 @@ def _run(paragraph: object, text: str, *, size: float | None = None,
 
 def _label(cell: _Cell, text: str) -> None:
     cell.width = Cm(LABEL)
-    cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-    p = cell.paragraphs[0]
-    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _run(p, text, bold=True)
+    # Word insists on the schema's order inside tcPr (tcW, …, shd, …, vAlign): the shading
+    # goes in before python-docx adds vAlign, which it places correctly itself.
     shading = OxmlElement("w:shd")
     shading.set(qn("w:val"), "clear")
     shading.set(qn("w:color"), "auto")
     shading.set(qn("w:fill"), "F2F2F2")
     cell._tc.get_or_add_tcPr().append(shading)
+    cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+    p = cell.paragraphs[0]
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _run(p, text, bold=True)
 
 
 def _value(cell: _Cell, name: str, width: float) -> None:
