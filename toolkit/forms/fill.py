@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import re
 import zipfile
 from collections.abc import MutableMapping
@@ -19,12 +20,15 @@ from typing import Any
 import jinja2
 import jinja2.nodes
 from defusedxml import ElementTree
+from docx.opc.exceptions import PackageNotFoundError
 from docxtpl import DocxTemplate
 from markupsafe import Markup, escape
 
 from toolkit.errors import ToolkitError, bilingual
 from toolkit.forms.fields import PLACEHOLDERS, FormData, placeholder
 from toolkit.forms.template import TITLE, build_form_template
+
+log = logging.getLogger("toolkit.forms")
 
 # Where the form's fingerprint is kept inside the .docx: the core property dc:identifier
 # (Word keeps it when staff open and save the form).
@@ -76,10 +80,12 @@ class FormTemplate:
                 "占位符应写成 {{ 投诉编号 }} 的样子",
                 f"{self.source}: a placeholder in the approval-form template is malformed "
                 f"({e.message}); write placeholders as {{{{ 投诉编号 }}}}")) from None
-        except (zipfile.BadZipFile, KeyError, ValueError) as e:
+        except (zipfile.BadZipFile, KeyError, ValueError, PackageNotFoundError) as e:
+            log.info("template %s: %s", self.source, e)
             raise TemplateError(bilingual(
                 f"{self.source}：不是可用的 Word 文档（.docx）：请用 Word 另存为 .docx 格式",
-                f"{self.source}: not a usable Word document (.docx): {e}")) from None
+                f"{self.source}: not a usable Word document: save it from Word as .docx"),
+            ) from None
         unknown = sorted(set(names) - set(PLACEHOLDERS))
         if unknown:
             shown = "、".join(placeholder(n) for n in unknown)
