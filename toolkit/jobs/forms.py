@@ -7,7 +7,6 @@ import logging
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from toolkit.errors import UsageError, bilingual
 from toolkit.forms.fields import FormData, form_data
 from toolkit.forms.fill import FormTemplate, fill_form, stored_fingerprint
 from toolkit.forms.names import form_stem
+from toolkit.forms.outcome import REPLACED, SKIPPED, UNCHANGED, WRITTEN, FormFile, FormsOutcome
 from toolkit.forms.pdf import convert_to_pdf, require_soffice
 from toolkit.forms.template import TEMPLATE_NAME
 from toolkit.rules.approval import needs_approval
@@ -28,42 +28,6 @@ Progress = Callable[[str, int, int], None]
 
 # Default output folder, beside the workbook.
 FORMS_FOLDER = "审批表"
-
-WRITTEN, REPLACED, UNCHANGED, SKIPPED = "written", "replaced", "unchanged", "skipped"
-
-
-@dataclass
-class FormFile:
-    """One form of the run and what happened to its file."""
-
-    row: int
-    case_id: str | None
-    path: Path
-    status: str  # written (new), replaced (case changed), unchanged, skipped (not ours)
-    invalid: list[tuple[str, str]] = field(default_factory=list)  # (placeholder, code)
-    pdf: Path | None = None
-
-
-@dataclass
-class FormsOutcome:
-    result: CheckResult
-    out_dir: Path
-    template: str  # the template's path, or "built-in"
-    forms: list[FormFile] = field(default_factory=list)
-    pdf: bool = False
-
-    def count(self, status: str) -> int:
-        return sum(1 for f in self.forms if f.status == status)
-
-    @property
-    def pdfs(self) -> int:
-        return sum(1 for f in self.forms if f.pdf is not None)
-
-    @property
-    def not_done(self) -> bool:
-        """Some form was not written (a file not made by the toolkit is in the way) or was
-        written with fields left blank because the row has errors there."""
-        return any(f.status == SKIPPED or f.invalid for f in self.forms)
 
 
 def run_forms(

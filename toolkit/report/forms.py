@@ -3,7 +3,7 @@ closing line, in the 设置 language."""
 
 from __future__ import annotations
 
-from toolkit.jobs.forms import REPLACED, SKIPPED, UNCHANGED, WRITTEN, FormsOutcome
+from toolkit.forms.outcome import REPLACED, SKIPPED, UNCHANGED, WRITTEN, FormsOutcome
 from toolkit.messages import render
 
 _TEXT = {
