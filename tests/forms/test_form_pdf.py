@@ -13,7 +13,7 @@ from html import unescape
 from pathlib import Path
 
 import pytest
-from workbooks import good_row, make_register
+from helpers import good_row, make_register
 
 from toolkit.jobs.forms import run_forms
 

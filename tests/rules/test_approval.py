@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from workbooks import good_row, make_register
+from helpers import good_row, make_register
 
 from toolkit.jobs.forms import select_cases
 from toolkit.rules.approval import needs_approval

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from toolkit.demo.data import demo_rows
 from toolkit.jobs.check import check_workbook
-from toolkit.report.terminal import human_report
 from toolkit.jobs.forms import FORMS_FOLDER, forms_from_result
 from toolkit.report.forms import closing_line as forms_closing_line
+from toolkit.report.terminal import human_report
 from toolkit.rules.engine import Progress
 from toolkit.sheets.template import build_register
 

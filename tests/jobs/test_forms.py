@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 from docx import Document
 from formdocs import form_tables, identifier, page_breaks, paragraphs
-from workbooks import good_row, make_register
+from helpers import good_row, make_register
 
 from toolkit.cli import cli
 from toolkit.errors import UsageError
