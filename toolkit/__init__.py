@@ -24,6 +24,9 @@ _API = {
     "Finding": "toolkit.findings",
     "ToolkitError": "toolkit.errors",
     "WorkbookError": "toolkit.errors",
+    "run_forms": "toolkit.jobs.forms",
+    "forms_from_result": "toolkit.jobs.forms",
+    "FormsOutcome": "toolkit.forms.outcome",
 }
 
 __all__ = [
@@ -31,13 +34,16 @@ __all__ = [
     "CheckOutcome",
     "CheckResult",
     "Finding",
+    "FormsOutcome",
     "ToolkitError",
     "WorkbookError",
     "__version__",
     "build_register",
     "check_workbook",
+    "forms_from_result",
     "read_workbook",
     "run_check",
+    "run_forms",
     "save_edit",
 ]
 
@@ -45,7 +51,9 @@ if TYPE_CHECKING:
     from toolkit.catalogue import CATALOGUE
     from toolkit.errors import ToolkitError, WorkbookError
     from toolkit.findings import Finding
+    from toolkit.forms.outcome import FormsOutcome
     from toolkit.jobs.check import CheckOutcome, check_workbook
+    from toolkit.jobs.forms import forms_from_result, run_forms
     from toolkit.rules.engine import CheckResult, run_check
     from toolkit.sheets.reader import read_workbook
     from toolkit.sheets.template import build_register

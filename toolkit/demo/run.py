@@ -9,6 +9,8 @@ from pathlib import Path
 
 from toolkit.demo.data import demo_rows
 from toolkit.jobs.check import check_workbook
+from toolkit.jobs.forms import FORMS_FOLDER, forms_from_result
+from toolkit.report.forms import closing_line as forms_closing_line
 from toolkit.report.terminal import human_report
 from toolkit.rules.engine import Progress
 from toolkit.sheets.template import build_register
@@ -44,4 +46,10 @@ def run_demo(directory: Path, as_of: datetime, *, progress: Progress | None = No
     report.lines.append("")
     report.lines.append(f"register with results and the 校验报告 sheet: {book}")
     report.lines.append(f"check result document (JSON):            {check_json}")
+
+    # The approval forms of every case that needs sign-off, from the same check result.
+    forms = forms_from_result(outcome.result, out_dir=directory / FORMS_FOLDER,
+                              progress=progress)
+    report.outputs += [f.path for f in forms.forms]
+    report.lines.append(forms_closing_line(forms))
     return report
