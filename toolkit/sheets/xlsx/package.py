@@ -196,10 +196,12 @@ def add_sheet(pkg: Package, book: Doc, book_part: str, rels: list[Rel],
                                         f'ContentType="{CT_WORKSHEET}"/>').encode())
     pkg.put("[Content_Types].xml", b"".join(types.render()))
     sheet_id = max((s.sheet_id for s in sheets), default=0) + 1
-    r_prefix = _prefix_for(book, NS_REL) or "r"
+    r_prefix = _prefix_for(book, NS_REL)
+    # openpyxl declares xmlns:r on each <sheet>, not on <workbook>: then so must this one.
+    declare = "" if r_prefix else f' xmlns:r="{NS_REL}"'
     sheets.append(SheetRef(name, sheet_id, rid, part, book.root))
-    return (f'<{book.p.decode()}sheet name="{esc_attr(name)}" sheetId="{sheet_id}" '
-            f'{r_prefix}:id="{rid}"/>').encode()
+    return (f'<{book.p.decode()}sheet name="{esc_attr(name)}" sheetId="{sheet_id}"{declare} '
+            f'{r_prefix or "r"}:id="{rid}"/>').encode()
 
 
 def _prefix_for(doc: Doc, ns: str) -> str | None:

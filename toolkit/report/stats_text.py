@@ -1,0 +1,73 @@
+"""What `stats` prints: the month's headline figures beside last month's, and the closing line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from toolkit.messages import render
+from toolkit.report.stats_sheet import LABELS, NONE
+from toolkit.rules.stats import FIGURES, HOURS, RATES
+
+if TYPE_CHECKING:  # the job builds the outcome; this module only reads it
+    from toolkit.jobs.stats import StatsOutcome
+
+_TEXT = {
+    "head": {"zh": "{book}：{month} 月度统计（上月 {prev}）",
+             "en": "{book}: statistics for {month} (previous month {prev})"},
+    "outside": {"zh": "注意：登记表中的投诉受理于 {first} 至 {last}，{month} 不在其中",
+                "en": "note: the register's complaints were received from {first} to {last}; "
+                      "{month} is outside that range"},
+    "empty": {"zh": "注意：登记表中还没有可统计的投诉",
+              "en": "note: the register has no complaints to count yet"},
+    "dry_run": {"zh": "--dry-run：已统计 {book} 的 {month}，未写入任何内容",
+                "en": "--dry-run: statistics for {month} of {book} computed, nothing written"},
+    "written": {"zh": "已写入 {book} 的「月度统计」表（{month}）{backup}",
+                "en": "statistics for {month} written into sheet 月度统计 of {book}{backup}"},
+    "backup": {"zh": "；原文件备份在 {path}", "en": "; the previous file is in {path}"},
+    "out": {"zh": "已把 {month} 的统计表写入新文件 {out}（{book} 未改动）",
+            "en": "statistics for {month} written to the new workbook {out} ({book} unchanged)"},
+}
+
+
+def _format(key: str, value: float | int | None) -> str:
+    if value is None:
+        return NONE
+    if key in RATES:
+        return f"{value:.1%}"
+    if key in HOURS:
+        return f"{value:.1f}"
+    return str(value)
+
+
+def stats_lines(outcome: StatsOutcome) -> list[str]:
+    stats = outcome.report
+    lang = outcome.result.rules.settings.language
+    labels = LABELS.get(lang, LABELS["zh"])
+    lines = [render(_TEXT, "head", lang, book=outcome.book.name, month=stats.month,
+                    prev=stats.month.previous())]
+    if stats.data_range is None:
+        lines.append(render(_TEXT, "empty", lang))
+    elif not stats.in_range:
+        first, last = stats.data_range
+        lines.append(render(_TEXT, "outside", lang, first=first, last=last, month=stats.month))
+    width = 26
+    for key in FIGURES:
+        label = labels[key]
+        # Chinese characters take two columns on a terminal.
+        pad = width - sum(2 if ord(ch) > 0x2E7F else 1 for ch in label)
+        lines.append(f"  {label}{' ' * max(pad, 1)}{_format(key, stats.figures.get(key)):>8}"
+                     f"{_format(key, stats.previous.get(key)):>10}")
+    return lines
+
+
+def stats_closing_line(outcome: StatsOutcome, book: Path | str) -> str:
+    lang = outcome.result.rules.settings.language
+    month = outcome.report.month
+    if outcome.out is not None:
+        return render(_TEXT, "out", lang, month=month, out=outcome.out, book=book)
+    if outcome.save is None:
+        return render(_TEXT, "dry_run", lang, month=month, book=book)
+    backup = (render(_TEXT, "backup", lang, path=outcome.save.backup)
+              if outcome.save.backup else "")
+    return render(_TEXT, "written", lang, month=month, book=book, backup=backup)
