@@ -3,7 +3,6 @@ from the rule engine's results (no file, no clock)."""
 
 from __future__ import annotations
 
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -12,6 +11,7 @@ from typing import Any
 
 from toolkit.register import CHANNELS, CUSTOMER_TYPES, SEVERITIES
 from toolkit.rules.engine import CaseResult, CheckResult
+from toolkit.rules.repeats import customer_key
 
 # The figure keys, in the order the sheet lists them (docs/statistics.md).
 FIGURES = (
@@ -278,18 +278,13 @@ def _mean_hours(pairs: Iterable[tuple[datetime | None, datetime | None]]) -> flo
     return round(sum(hours) / len(hours), 1) if hours else None
 
 
-def customer_key(name: str) -> str:
-    """Customer names compared as the repeat rule compares them: NFKC, no spaces."""
-    return "".join(unicodedata.normalize("NFKC", name).split()).casefold()
-
-
 def _top_customers(received: Sequence[CaseResult]) -> list[tuple[str, int]]:
     counts: Counter[str] = Counter()
     shown: dict[str, str] = {}
     for r in received:
         if not r.case.customer:
             continue
-        key = customer_key(r.case.customer)
+        key = customer_key(r.case.customer) or r.case.customer
         shown.setdefault(key, r.case.customer.strip())
         counts[key] += 1
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], shown[kv[0]]))
