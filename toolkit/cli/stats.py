@@ -33,7 +33,7 @@ def stats(book: Path, month: str | None, out: Path | None, as_of: str | None, dr
     run and nothing else in BOOK changes; --out writes a new workbook instead.
     """
     from toolkit.jobs.stats import run_stats
-    from toolkit.report.stats_text import stats_closing_line, stats_lines
+    from toolkit.report.stats_text import stats_closing_line, stats_lines, stats_notes
 
     progress = Progress()
     try:
@@ -43,6 +43,8 @@ def stats(book: Path, month: str | None, out: Path | None, as_of: str | None, dr
         progress.done()
     if as_json:
         click.echo(json.dumps(outcome.report.to_json(), ensure_ascii=False, indent=2))
+        for line in stats_notes(outcome):
+            click.echo(line, err=True)
     else:
         for line in stats_lines(outcome):
             click.echo(line)

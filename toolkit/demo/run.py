@@ -9,6 +9,8 @@ from pathlib import Path
 
 from toolkit.demo.data import demo_rows
 from toolkit.jobs.check import check_workbook
+from toolkit.jobs.stats import run_stats
+from toolkit.report.stats_text import stats_lines
 from toolkit.report.terminal import human_report
 from toolkit.rules.engine import Progress
 from toolkit.sheets.template import build_register
@@ -41,7 +43,16 @@ def run_demo(directory: Path, as_of: datetime, *, progress: Progress | None = No
                           encoding="utf-8")
     report.outputs += [book, check_json]
     report.lines += human_report(outcome, worst=8)
+
+    stats = run_stats(book, as_of=as_of, progress=progress)
+    stats_json = directory / "stats.json"
+    stats_json.write_text(json.dumps(stats.report.to_json(), ensure_ascii=False, indent=2),
+                          encoding="utf-8")
+    report.outputs.append(stats_json)
     report.lines.append("")
-    report.lines.append(f"register with results and the 校验报告 sheet: {book}")
+    report.lines += stats_lines(stats)
+    report.lines.append("")
+    report.lines.append(f"register with results, 校验报告 and 月度统计: {book}")
     report.lines.append(f"check result document (JSON):            {check_json}")
+    report.lines.append(f"statistics of {stats.report.month} (JSON):          {stats_json}")
     return report

@@ -40,17 +40,25 @@ def _format(key: str, value: float | int | None) -> str:
     return str(value)
 
 
+def stats_notes(outcome: StatsOutcome) -> list[str]:
+    """A month the register has no cases for says so (the figures are zeros, not an error)."""
+    stats = outcome.report
+    lang = outcome.result.rules.settings.language
+    if stats.data_range is None:
+        return [render(_TEXT, "empty", lang)]
+    if not stats.in_range:
+        first, last = stats.data_range
+        return [render(_TEXT, "outside", lang, first=first, last=last, month=stats.month)]
+    return []
+
+
 def stats_lines(outcome: StatsOutcome) -> list[str]:
     stats = outcome.report
     lang = outcome.result.rules.settings.language
     labels = LABELS.get(lang, LABELS["zh"])
     lines = [render(_TEXT, "head", lang, book=outcome.book.name, month=stats.month,
                     prev=stats.month.previous())]
-    if stats.data_range is None:
-        lines.append(render(_TEXT, "empty", lang))
-    elif not stats.in_range:
-        first, last = stats.data_range
-        lines.append(render(_TEXT, "outside", lang, first=first, last=last, month=stats.month))
+    lines += stats_notes(outcome)
     width = 26
     for key in FIGURES:
         label = labels[key]
