@@ -142,3 +142,13 @@ def test_demo_produces_the_statistics_sheet(tmp_path: Path) -> None:
     assert "2026年10月" in str(rows[0][0])
     doc = json.loads((tmp_path / "demo" / "stats.json").read_text(encoding="utf-8"))
     assert doc["month"] == "2026-10" and doc["figures"]["received"] > 0
+
+
+def test_a_register_without_cases_gives_a_sheet_of_zeros(tmp_path: Path) -> None:
+    book = make_register(tmp_path / "empty.xlsx", [])
+    code, out, err = invoke("stats", str(book), "--as-of", AS_OF)
+    assert code == 0, err
+    assert "还没有可统计的投诉" in out
+    rows = sheet_rows(book, "月度统计")
+    assert any(r and r[0] == "受理件数" and r[1] == 0 for r in rows)
+    assert any(r and r[0] == "一次闭环率" and r[1] == "—" for r in rows)
