@@ -251,3 +251,40 @@ def test_libreoffice_opens_and_prints_the_sheet(tmp_path: Path, made_by: str) ->
     with zipfile.ZipFile(out) as z:
         assert sum(n.startswith("xl/charts/chart") for n in z.namelist()) == 3
     assert Month(2026, 10)
+
+
+def test_parts_excel_added_to_the_old_sheet_go_with_it(tmp_path: Path) -> None:
+    """Saved in Excel, the sheet gains printer settings and chart style parts: the next run
+    removes them with the old charts (and their content types), unless someone else uses them."""
+    book = small_register(tmp_path / "r.xlsx")
+    run_stats(book, as_of=AS_OF, month="2026-10")
+    parts = read_parts(book)
+    sheet = next(n for n, d in parts.items() if n.startswith("xl/worksheets/sheet")
+                 and b"<drawing " in d)
+    rels = sheet.replace("worksheets/", "worksheets/_rels/") + ".rels"
+    parts[rels] = parts[rels].replace(b"</Relationships>", (
+        b'<Relationship Id="rId9" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        b'relationships/printerSettings" Target="../printerSettings/printerSettings1.bin"/>'
+        b"</Relationships>"))
+    parts["xl/printerSettings/printerSettings1.bin"] = b"\0" * 64
+    parts["xl/charts/_rels/chart1.xml.rels"] = (
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns='
+        b'"http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1"'
+        b' Type="http://schemas.microsoft.com/office/2011/relationships/chartStyle"'
+        b' Target="style1.xml"/></Relationships>')
+    parts["xl/charts/style1.xml"] = (
+        b'<cs:chartStyle xmlns:cs="http://schemas.microsoft.com/office/drawing/2012/chartStyle"'
+        b' id="201"/>')
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(b"</Types>", (
+        b'<Default Extension="bin" ContentType="application/vnd.openxmlformats-officedocument.'
+        b'spreadsheetml.printerSettings"/><Override PartName="/xl/charts/style1.xml" '
+        b'ContentType="application/vnd.ms-office.chartstyle+xml"/></Types>'))
+    write_parts(book, parts)
+    run_stats(book, as_of=AS_OF, month="2026-09")
+    after = read_parts(book)
+    for gone in ("xl/printerSettings/printerSettings1.bin", "xl/charts/style1.xml",
+                 "xl/charts/_rels/chart1.xml.rels"):
+        assert gone not in after, gone
+    assert b"style1.xml" not in after["[Content_Types].xml"]
+    assert b"printerSettings" not in after[rels]
+    assert _structure(book) == (1, 3, 1, 1, 3)
