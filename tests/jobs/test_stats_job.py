@@ -77,6 +77,8 @@ def test_out_writes_a_new_workbook_and_leaves_the_register(tmp_path: Path) -> No
     assert str(target) in out.splitlines()[-1]
     code, _, err = invoke("stats", str(book), "--as-of", AS_OF, "--out", str(book))
     assert code == 2 and "--out" in err
+    code, _, err = invoke("stats", str(book), "--as-of", AS_OF, "--out", str(tmp_path / "s.xlsm"))
+    assert code == 2 and ".xlsx" in err
 
 
 def test_month_outside_the_register_says_so_and_gives_zeros(tmp_path: Path) -> None:
@@ -152,3 +154,15 @@ def test_a_register_without_cases_gives_a_sheet_of_zeros(tmp_path: Path) -> None
     rows = sheet_rows(book, "月度统计")
     assert any(r and r[0] == "受理件数" and r[1] == 0 for r in rows)
     assert any(r and r[0] == "一次闭环率" and r[1] == "—" for r in rows)
+
+
+def test_the_sheet_and_the_report_follow_the_settings_language(tmp_path: Path) -> None:
+    rows = [good_row(case_id="2610-0001", received_at=datetime(2026, 10, 5, 10))]
+    book = make_register(tmp_path / "en.xlsx", rows,
+                         extra_sheets={"设置": [["项目", "值"], ["语言", "en"]]})
+    code, out, err = invoke("stats", str(book), "--as-of", AS_OF)
+    assert code == 0, err
+    assert "Received" in out and "written into sheet 月度统计" in out
+    rows_back = sheet_rows(book, "月度统计")
+    assert str(rows_back[0][0]).startswith("Customer complaint statistics — 2026-10")
+    assert any(r and r[0] == "On-time closure rate" for r in rows_back)

@@ -66,6 +66,10 @@ def run_stats(path: Path | str, *, as_of: datetime, month: Month | str | None = 
         raise UsageError(bilingual(
             "--out 不能是登记表本身：统计表写入登记表时请去掉 --out",
             "--out must be a new file, not the register itself (drop --out to write into it)"))
+    if out_path is not None and out_path.suffix.lower() != ".xlsx":
+        raise UsageError(bilingual(
+            f"--out {out_path.name}：统计表只能另存为 .xlsx 文件",
+            f"--out {out_path.name}: the statistics workbook is written as .xlsx"))
     if progress:
         progress("read", 0, 1)
     book = read_workbook(path)

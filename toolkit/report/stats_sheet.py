@@ -19,6 +19,7 @@ CHART_ROWS = 15
 TITLE = CellStyle(bold=True, size=18, color="1F3864", align="center")
 STAMP = CellStyle(size=10, color="595959", align="center")
 NOTE = CellStyle(italic=True, size=10, color="C00000", align="center")
+SUMMARY = CellStyle(size=11, align="left")
 HEADING = CellStyle(bold=True, size=12, color="1F3864")
 HEAD = CellStyle(bold=True, fill="D9E1F2", border=True, align="center", wrap=True)
 LABEL = CellStyle(border=True, align="left")
@@ -78,6 +79,8 @@ WORDS = {
         "department_chart": "受理件数：按责任部门", "trend_chart": "近十二个月受理与结案",
         "footer": "&C第 &P 页，共 &N 页", "outside": "注：登记表中的投诉受理于 {first} 至 {last}，"
         "{month} 不在其中", "empty": "注：登记表中还没有可统计的投诉",
+        "summary": "本月受理 {received} 件（上月 {prev} 件）；结案 {closed} 件，一次闭环率 {rate}；"
+        "月末未结 {open} 件，其中逾期 {overdue} 件；回访率 {follow}，满意率 {satisfied}。",
     },
     "en": {
         "title": "Customer complaint statistics", "month": "{y}-{m:02d}",
@@ -101,6 +104,9 @@ WORDS = {
         "footer": "&CPage &P of &N", "outside": "Note: the register's complaints were received "
         "from {first} to {last}; {month} is outside that range",
         "empty": "Note: the register has no complaints to count yet",
+        "summary": "Received {received} (last month {prev}); closed {closed}, on time {rate}; "
+        "open at month end {open}, of which overdue {overdue}; follow-up {follow}, "
+        "satisfaction {satisfied}.",
     },
 }
 _BAR, _BAR2, _LINE1, _LINE2 = "4472C4", "5B9BD5", "4472C4", "ED7D31"
@@ -138,8 +144,16 @@ def stats_sheet(stats: MonthlyStats, *, generated_at: datetime, company: str,
         sheet.put(3, 1, w["outside"].format(first=since, last=until, month=stats.month), NOTE)
         sheet.merges.append(f"A3:{last}3")
 
+    f = stats.figures
+    sheet.put(4, 1, w["summary"].format(
+        received=f["received"], prev=stats.previous["received"], closed=f["closed"],
+        rate=_percent(f["on_time_rate"]), open=f["open_at_end"], overdue=f["overdue_at_end"],
+        follow=_percent(f["follow_up_rate"]), satisfied=_percent(f["satisfaction_rate"])),
+        SUMMARY)
+    sheet.merges.append(f"A4:{last}4")
+
     # 一、主要指标, with the small breakdowns beside it
-    row = 5
+    row = 6
     sheet.put(row, 1, w["figures"], HEADING)
     _header(sheet, row + 1, 1, [w["figure"], w["this"], w["prev"], w["change"]])
     out.where["figures"] = (row + 2, 1, len(FIGURES))
@@ -217,6 +231,10 @@ def stats_sheet(stats: MonthlyStats, *, generated_at: datetime, company: str,
                      stats.unresolvable, w, late=False)
     sheet.print_area = f"A1:{column_letter(max(COLUMNS, sheet.last_col))}{row}"
     return out
+
+
+def _percent(value: float | int | None) -> str:
+    return NONE if value is None else f"{value:.1%}"
 
 
 def _figure_styles(key: str) -> tuple[CellStyle, CellStyle]:
