@@ -41,11 +41,15 @@ def stats(book: Path, month: str | None, out: Path | None, as_of: str | None, dr
                             dry_run=dry_run, progress=progress)
     finally:
         progress.done()
+    lang = outcome.result.rules.settings.language
     if as_json:
         click.echo(json.dumps(outcome.report.to_json(), ensure_ascii=False, indent=2))
-        for line in stats_notes(outcome):
+        for line in stats_notes(outcome.report, lang):
             click.echo(line, err=True)
     else:
-        for line in stats_lines(outcome):
+        for line in stats_lines(outcome.report, book, lang):
             click.echo(line)
-    click.echo(stats_closing_line(outcome, book), err=as_json)
+    save = outcome.save
+    click.echo(stats_closing_line(outcome.report, lang, book, written=save is not None,
+                                  backup=save.backup if save else None, out=outcome.out),
+               err=as_json)

@@ -50,7 +50,7 @@ def run_demo(directory: Path, as_of: datetime, *, progress: Progress | None = No
                           encoding="utf-8")
     report.outputs.append(stats_json)
     report.lines.append("")
-    report.lines += stats_lines(stats)
+    report.lines += stats_lines(stats.report, book, stats.result.rules.settings.language)
     report.lines.append("")
     report.lines.append(f"register with results, 校验报告 and 月度统计: {book}")
     report.lines.append(f"check result document (JSON):            {check_json}")

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from toolkit.messages import render
 from toolkit.report.stats_sheet import LABELS, NONE
-from toolkit.rules.stats import FIGURES, HOURS, RATES
-
-if TYPE_CHECKING:  # the job builds the outcome; this module only reads it
-    from toolkit.jobs.stats import StatsOutcome
+from toolkit.rules.stats import FIGURES, HOURS, RATES, MonthlyStats
 
 _TEXT = {
     "head": {"zh": "{book}：{month} 月度统计（上月 {prev}）",
@@ -40,10 +36,8 @@ def _format(key: str, value: float | int | None) -> str:
     return str(value)
 
 
-def stats_notes(outcome: StatsOutcome) -> list[str]:
+def stats_notes(stats: MonthlyStats, lang: str) -> list[str]:
     """A month the register has no cases for says so (the figures are zeros, not an error)."""
-    stats = outcome.report
-    lang = outcome.result.rules.settings.language
     if stats.data_range is None:
         return [render(_TEXT, "empty", lang)]
     if not stats.in_range:
@@ -52,13 +46,12 @@ def stats_notes(outcome: StatsOutcome) -> list[str]:
     return []
 
 
-def stats_lines(outcome: StatsOutcome) -> list[str]:
-    stats = outcome.report
-    lang = outcome.result.rules.settings.language
+def stats_lines(stats: MonthlyStats, book: Path | str, lang: str) -> list[str]:
+    """The month's figures beside the previous month's, for the terminal."""
     labels = LABELS.get(lang, LABELS["zh"])
-    lines = [render(_TEXT, "head", lang, book=outcome.book.name, month=stats.month,
+    lines = [render(_TEXT, "head", lang, book=Path(book).name, month=stats.month,
                     prev=stats.month.previous())]
-    lines += stats_notes(outcome)
+    lines += stats_notes(stats, lang)
     width = 26
     for key in FIGURES:
         label = labels[key]
@@ -69,13 +62,13 @@ def stats_lines(outcome: StatsOutcome) -> list[str]:
     return lines
 
 
-def stats_closing_line(outcome: StatsOutcome, book: Path | str) -> str:
-    lang = outcome.result.rules.settings.language
-    month = outcome.report.month
-    if outcome.out is not None:
-        return render(_TEXT, "out", lang, month=month, out=outcome.out, book=book)
-    if outcome.save is None:
+def stats_closing_line(stats: MonthlyStats, lang: str, book: Path | str, *, written: bool,
+                       backup: Path | None = None, out: Path | None = None) -> str:
+    """The one line saying what `stats` did and where the result is."""
+    month = stats.month
+    if out is not None:
+        return render(_TEXT, "out", lang, month=month, out=out, book=book)
+    if not written:
         return render(_TEXT, "dry_run", lang, month=month, book=book)
-    backup = (render(_TEXT, "backup", lang, path=outcome.save.backup)
-              if outcome.save.backup else "")
-    return render(_TEXT, "written", lang, month=month, book=book, backup=backup)
+    more = render(_TEXT, "backup", lang, path=backup) if backup else ""
+    return render(_TEXT, "written", lang, month=month, book=book, backup=more)
