@@ -98,8 +98,13 @@ def chart_xml(sheet: str, chart: Chart) -> bytes:
                 + f'<c:crossAx val="{_VAL_AXIS}"/><c:crosses val="autoZero"/><c:auto val="1"/>'
                 '<c:lblAlgn val="ctr"/><c:lblOffset val="100"/><c:noMultiLvlLbl val="0"/>'
                 "</c:catAx>")
+    # Counts are whole numbers: small ones get a tick per unit (no "0 1 1" from rounding
+    # half-steps), and an all-zero chart still gets an axis from 0 to 1.
+    peak = max((v for s in chart.series for v in s.numbers if v is not None), default=0)
+    top = '<c:max val="1"/>' if peak <= 0 else ""
+    unit = '<c:majorUnit val="1"/>' if peak < 5 else ""
     val_axis = (f'<c:valAx><c:axId val="{_VAL_AXIS}"/><c:scaling><c:orientation val="minMax"/>'
-                '<c:min val="0"/></c:scaling><c:delete val="0"/>'
+                f'{top}<c:min val="0"/></c:scaling><c:delete val="0"/>'
                 f'<c:axPos val="{"b" if horizontal else "l"}"/>'
                 '<c:majorGridlines><c:spPr><a:ln w="6350"><a:solidFill><a:srgbClr val="D9D9D9"/>'
                 '</a:solidFill></a:ln></c:spPr></c:majorGridlines>'
@@ -107,7 +112,7 @@ def chart_xml(sheet: str, chart: Chart) -> bytes:
                 '<c:minorTickMark val="none"/><c:tickLblPos val="nextTo"/>' + _text_props(900)
                 + f'<c:crossAx val="{_CAT_AXIS}"/>'
                 f'<c:crosses val="{"max" if horizontal else "autoZero"}"/>'
-                '<c:crossBetween val="between"/></c:valAx>')
+                f'<c:crossBetween val="between"/>{unit}</c:valAx>')
     legend = ('<c:legend><c:legendPos val="b"/><c:overlay val="0"/>' + _text_props(900)
               + "</c:legend>") if chart.legend else ""
     return (_XML_HEAD + f'<c:chartSpace xmlns:c="{NS_C}" xmlns:a="{NS_A}" xmlns:r="{NS_R}">'
