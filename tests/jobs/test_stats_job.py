@@ -166,3 +166,29 @@ def test_the_sheet_and_the_report_follow_the_settings_language(tmp_path: Path) -
     rows_back = sheet_rows(book, "月度统计")
     assert str(rows_back[0][0]).startswith("Customer complaint statistics — 2026-10")
     assert any(r and r[0] == "On-time closure rate" for r in rows_back)
+
+
+def test_corrective_action_figures_from_a_register_with_those_columns(tmp_path: Path) -> None:
+    from toolkit.register import BY_KEY
+    if "root_cause" not in BY_KEY:
+        pytest.skip("the register has no corrective-action columns yet (issue 15)")
+    closed = {"status": "已结案", "resolution": "已处理", "follow_up": "满意",
+              "substantiated": "是"}
+    rows = [
+        good_row(case_id="2610-0001", received_at=datetime(2026, 10, 5, 10), customer="甲",
+                 phone="13900000001", closed_at=datetime(2026, 10, 6, 10), root_cause="虚焊",
+                 corrective_action="加检", action_due=datetime(2026, 10, 20),
+                 action_done_on=datetime(2026, 10, 18), **closed),
+        good_row(case_id="2610-0002", received_at=datetime(2026, 10, 6, 10), customer="乙",
+                 phone="13900000002", closed_at=datetime(2026, 10, 7, 10), root_cause="漏装",
+                 corrective_action="换料", action_due=datetime(2026, 10, 25), **closed),
+        good_row(case_id="2610-0003", received_at=datetime(2026, 10, 7, 10), customer="丙",
+                 phone="13900000003", closed_at=datetime(2026, 10, 8, 10), **closed),
+    ]
+    book = make_register(tmp_path / "capa.xlsx", rows)
+    doc = run_stats(book, as_of=datetime(2026, 11, 24, 9), month="2026-10",
+                    dry_run=True).report.to_json()
+    figures = doc["figures"]
+    assert figures["capa_done"] == 2 and figures["capa_rate"] == 0.6667
+    assert figures["actions_overdue_at_end"] == 1  # 2610-0002: due 10-25, never done
+    assert doc["previous"]["capa_rate"] is None and doc["previous"]["capa_done"] == 0
