@@ -54,5 +54,5 @@ def run_demo(directory: Path, as_of: datetime, *, progress: Progress | None = No
     report.lines.append("")
     report.lines.append(f"register with results, 校验报告 and 月度统计: {book}")
     report.lines.append(f"check result document (JSON):            {check_json}")
-    report.lines.append(f"statistics of {stats.report.month} (JSON):          {stats_json}")
+    report.lines.append(f"statistics of {stats.report.month} (JSON):           {stats_json}")
     return report
