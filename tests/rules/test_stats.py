@@ -6,7 +6,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from workbooks import good_row, make_register
+from helpers import good_row, make_register
 
 from toolkit.register import Case
 from toolkit.rules.engine import CaseResult, CheckResult, run_check

@@ -12,13 +12,13 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from conftest import read_parts
 from defusedxml import ElementTree
+from helpers import read_parts
 
 from toolkit.errors import WorkbookError
 from toolkit.jobs.stats import run_stats
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
+SHARED = Path(__file__).resolve().parents[3].parent / "shared"
 CORPUS = SHARED / "corpus"
 XSD = SHARED / "ooxml-xsd"
 AS_OF = datetime(2026, 11, 24, 9)

@@ -13,9 +13,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import read_parts, write_parts
 from defusedxml import ElementTree
-from workbooks import good_row, make_register, sheet_rows
+from helpers import good_row, make_register, read_parts, sheet_rows, write_parts
 
 from toolkit.jobs.stats import run_stats
 from toolkit.report.stats_sheet import NONE
@@ -155,8 +154,8 @@ def test_running_twice_leaves_one_sheet_and_one_set_of_charts(tmp_path: Path) ->
     assert read_parts(book)["xl/styles.xml"] == again["xl/styles.xml"]
 
 
-def test_every_other_part_stays_byte_identical(make_register: Callable[..., Path]) -> None:
-    book = make_register()  # the every-feature .xlsm: VBA, button, x14, its own chart
+def test_every_other_part_stays_byte_identical(featured_register: Callable[..., Path]) -> None:
+    book = featured_register()  # the every-feature .xlsm: VBA, button, x14, its own chart
     before = read_parts(book)
     run_stats(book, as_of=AS_OF, month="2026-11")
     after = read_parts(book)
