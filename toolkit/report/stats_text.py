@@ -8,6 +8,7 @@ from toolkit.messages import render
 from toolkit.report.stats_sheet import LABELS, NONE
 from toolkit.rules.stats import FIGURES, HOURS, RATES, MonthlyStats
 
+_COLUMNS = {"zh": ("本月", "上月"), "en": ("month", "previous")}
 _TEXT = {
     "head": {"zh": "{book}：{month} 月度统计（上月 {prev}）",
              "en": "{book}: statistics for {month} (previous month {prev})"},
@@ -53,6 +54,9 @@ def stats_lines(stats: MonthlyStats, book: Path | str, lang: str) -> list[str]:
                     prev=stats.month.previous())]
     lines += stats_notes(stats, lang)
     width = 26
+    this, prev = _COLUMNS.get(lang) or _COLUMNS["zh"]
+    wide = lang != "en"  # Chinese column heads take two terminal columns each
+    lines.append(" " * (2 + width) + f"{this:>{8 - 2 * wide}}{prev:>{10 - 2 * wide}}")
     for key in FIGURES:
         label = labels[key]
         # Chinese characters take two columns on a terminal.
