@@ -287,3 +287,31 @@ def test_parts_excel_added_to_the_old_sheet_go_with_it(tmp_path: Path) -> None:
     assert b"style1.xml" not in after["[Content_Types].xml"]
     assert b"printerSettings" not in after[rels]
     assert _structure(book) == (1, 3, 1, 1, 3)
+
+
+def test_sheet_is_set_up_to_print_on_a4_landscape(tmp_path: Path) -> None:
+    book = small_register(tmp_path / "r.xlsx")
+    outcome = run_stats(book, as_of=AS_OF, month="2026-10")
+    parts = read_parts(book)
+    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    root = ElementTree.fromstring(parts["xl/workbook.xml"])
+    names = [s.get("name") for s in root.iter(f"{main}sheet")]
+    index = str(names.index(STATS))
+    defined = {(d.get("name"), d.get("localSheetId")): d.text
+               for d in root.iter(f"{main}definedName")}
+    last = outcome.layout.sheet.print_area.split(":")[1]  # type: ignore[union-attr]
+    assert defined[("_xlnm.Print_Area", index)] == f"'{STATS}'!$A$1:$L${last[1:]}"
+    assert defined[("_xlnm.Print_Titles", index)] == f"'{STATS}'!$1:$2"
+    sheet = next(d for n, d in parts.items()
+                 if n.startswith("xl/worksheets/") and b"<drawing " in d)
+    ws = ElementTree.fromstring(sheet)
+    setup = ws.find(f"{main}pageSetup")
+    assert setup is not None and setup.get("orientation") == "landscape"
+    assert setup.get("paperSize") == "9" and setup.get("fitToWidth") == "1"
+    assert ws.find(f"{main}sheetPr/{main}pageSetUpPr").get("fitToPage") == "1"  # type: ignore[union-attr]
+    widths = {c.get("min"): float(c.get("width") or 0) for c in ws.iter(f"{main}col")}
+    assert widths["1"] > widths["2"] > 10
+    assert "&P" in (ws.findtext(f"{main}headerFooter/{main}oddFooter") or "")
+    # Headings are bold; rates carry a percentage format.
+    styles = parts["xl/styles.xml"].decode()
+    assert 'formatCode="0.0%"' in styles and "<b/>" in styles
