@@ -11,6 +11,8 @@ from toolkit.demo.data import demo_rows
 from toolkit.jobs.check import check_workbook
 from toolkit.jobs.forms import FORMS_FOLDER, forms_from_result
 from toolkit.report.forms import closing_line as forms_closing_line
+from toolkit.jobs.stats import run_stats
+from toolkit.report.stats_text import stats_lines
 from toolkit.report.terminal import human_report
 from toolkit.rules.engine import Progress
 from toolkit.sheets.template import build_register
@@ -43,9 +45,18 @@ def run_demo(directory: Path, as_of: datetime, *, progress: Progress | None = No
                           encoding="utf-8")
     report.outputs += [book, check_json]
     report.lines += human_report(outcome, worst=8)
+
+    stats = run_stats(book, as_of=as_of, progress=progress)
+    stats_json = directory / "stats.json"
+    stats_json.write_text(json.dumps(stats.report.to_json(), ensure_ascii=False, indent=2),
+                          encoding="utf-8")
+    report.outputs.append(stats_json)
     report.lines.append("")
-    report.lines.append(f"register with results and the 校验报告 sheet: {book}")
+    report.lines += stats_lines(stats.report, book, stats.result.rules.settings.language)
+    report.lines.append("")
+    report.lines.append(f"register with results, 校验报告 and 月度统计: {book}")
     report.lines.append(f"check result document (JSON):            {check_json}")
+    report.lines.append(f"statistics of {stats.report.month} (JSON):           {stats_json}")
 
     # The approval forms of every case that needs sign-off, from the same check result.
     forms = forms_from_result(outcome.result, out_dir=directory / FORMS_FOLDER,

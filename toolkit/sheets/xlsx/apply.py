@@ -20,6 +20,7 @@ from toolkit.sheets.xlsx.package import (
     sheet_refs,
 )
 from toolkit.sheets.xlsx.readback import Written, sample
+from toolkit.sheets.xlsx.reportparts import apply_report_sheet
 from toolkit.sheets.xlsx.styles import Styles
 from toolkit.sheets.xlsx.worksheet import Worksheet
 from toolkit.sheets.xlsx.xmlscan import Doc
@@ -93,6 +94,11 @@ def write_package(raw: bytes, edit: WorkbookEdit, tmp: Path, path: Path,
             new_sheets.append(add_sheet(pkg, book, book_part, book_rels, sheets, owned.name, xml))
             written.sheets.append(owned.name)
         written.owned_rows[owned.name] = len(owned.rows)
+    for report in edit.report_sheets:
+        drop_chain |= apply_report_sheet(pkg, book, book_part, book_rels, sheets, styles,
+                                         date1904, report, new_sheets)
+        written.sheets.append(report.name)
+        written.owned_rows[report.name] = report.last_value_row
     if new_sheets:
         sheets_el = book.kid(b"sheets")
         assert sheets_el is not None

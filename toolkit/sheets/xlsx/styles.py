@@ -32,7 +32,8 @@ class Styles:
         self.path = path  # the workbook, for messages
         self.doc = Doc(xml, part, b"styleSheet")
         self.p = self.doc.p
-        self.items = {c: self._items(c) for c in (b"numFmts", b"fonts", b"cellXfs", b"dxfs")}
+        self.items = {c: self._items(c) for c in (b"numFmts", b"fonts", b"fills", b"borders",
+                                                   b"cellXfs", b"dxfs")}
         self.new: dict[bytes, list[bytes]] = {c: [] for c in self.items}
         self.formats: dict[str, int] = {}
         for el in self.items[b"numFmts"]:
@@ -71,6 +72,16 @@ class Styles:
             self.norms[container].append(norm)
         self.new[container].append(item)
         return self._count(container) - 1
+
+    def add(self, container: bytes, item: bytes) -> int:
+        """Append a font, fill, border or cell format (reusing an identical one): its index.
+        Used by the report-sheet writer, which composes its own styles (reportstyles.py)."""
+        return self._add(container, item)
+
+    def first(self, container: bytes) -> bytes | None:
+        """The first existing item of a container (font 0 is the workbook's default font)."""
+        items = self._all(container)
+        return items[0] if items else None
 
     def _xf_attr(self, index: int, name: bytes) -> bytes | None:
         xfs = self._all(b"cellXfs")
