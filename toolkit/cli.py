@@ -203,3 +203,110 @@ def demo(directory: Path, as_of: str | None) -> None:
 
 def main() -> None:
     cli()
+
+
+# ---------------------------------------------------------------------------
+# Machine settings: the morning mail, the scheduler, the config file
+
+_CONFIG_HELP = ("The TOML config file (default: $COMPLAINTS_CONFIG, else config.toml in the "
+                "user's config folder).")
+
+
+def _book_from(book: Path | None, config: Any) -> Path:
+    """BOOK from the command line, else the config's [workbook] path."""
+    if book is not None:
+        return book
+    if config is not None and config.workbook is not None:
+        return Path(config.workbook)
+    where = f"{config.path}: " if config is not None else ""
+    raise UsageError(where + bilingual(
+        "没有指定工作簿：请在命令行给出 BOOK，或在配置文件 [workbook] 中写 path",
+        "no workbook: give BOOK or set [workbook] path in the config file"))
+
+
+@cli.command()
+@click.argument("book", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--as-of", "as_of", metavar="T",
+              help="Judge deadlines as of T (YYYY-MM-DD or YYYY-MM-DDTHH:MM); default now.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+              help=_CONFIG_HELP)
+@click.option("--dry-run", is_flag=True, help="Write one .eml file per message instead of sending.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the .eml files of --dry-run.")
+@handle_errors
+def overdue(book: Path | None, as_of: str | None, config_file: Path | None, dry_run: bool,
+            out_dir: Path | None) -> None:
+    """Send the morning overdue email now (BOOK, or [workbook] path of the config).
+
+    Each department gets its open cases that are overdue or due today (and the
+    接收升级 departments every open 重大 case), plus its overdue corrective actions;
+    the summary goes to [mail] summary_to. The workbook is only read, so it may be open
+    in Excel. Exit code 0: all sent; 1: some messages could not be delivered.
+    """
+    from toolkit.config import load_found_config
+    from toolkit.jobs.overdue import run_overdue
+
+    config = load_found_config(config_file)
+    if out_dir is not None and not dry_run:
+        raise UsageError(bilingual("--out 只和 --dry-run 一起使用", "--out goes with --dry-run"))
+    outcome = run_overdue(_book_from(book, config), as_of=parse_as_of(as_of), config=config,
+                          dry_run=dry_run, out_dir=out_dir)
+    for warning in outcome.warnings:
+        click.echo(f"警告 warning: {warning}", err=True)
+    for mail in outcome.mails:
+        where = f" -> {mail.eml}" if mail.eml else ""
+        click.echo(f"{mail.key}: {mail.body.subject} ({', '.join(mail.recipients)}){where}")
+    if outcome.report is not None:
+        for problem in outcome.report.problems():
+            click.echo(f"未送达 not delivered: {problem}", err=True)
+    click.echo(outcome.closing_line())
+    click.get_current_context().exit(EXIT_OK if outcome.ok else EXIT_FINDINGS)
+
+
+@cli.command()
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+              help=_CONFIG_HELP)
+@handle_errors
+def schedule(config_file: Path | None) -> None:
+    """Run forever: the morning email every working day at [mail] send_at, the previous
+    month's statistics on the first working day of a month.
+
+    The same day is never mailed twice (a send log beside the config file); started late
+    it catches up once; failures are logged and retried later that day. Log lines go to
+    stderr and to a .log file beside the config. Stop it with Ctrl+C.
+    """
+    from toolkit.config import load_found_config
+    from toolkit.jobs.schedule import Scheduler, monthly_job
+
+    config = load_found_config(config_file)
+    if config is None:
+        raise UsageError(bilingual(
+            "schedule 需要配置文件：请用 --config 指定，或设置环境变量 COMPLAINTS_CONFIG",
+            "schedule needs a config file: give --config FILE or set COMPLAINTS_CONFIG"))
+    book = _book_from(None, config)
+    handler = logging.FileHandler(config.path.with_suffix(".log"), encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.getLogger("toolkit").addHandler(handler)
+    logging.getLogger("toolkit").setLevel(logging.INFO)
+    try:
+        from toolkit.jobs.stats import run_stats  # type: ignore[import-not-found, unused-ignore]
+    except ImportError:
+        run_stats = None
+    monthly = monthly_job(config, book, run_stats) if run_stats else None
+    click.echo(f"调度已启动 scheduler running: {book}, mail at "
+               f"{config.mail.send_at:%H:%M} on working days; log {handler.baseFilename}")
+    Scheduler(config, book, monthly=monthly).run_forever()
+
+
+@cli.command("config")
+@click.option("--show", is_flag=True, help="Print the settings found and where from (default).")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+              help=_CONFIG_HELP)
+@handle_errors
+def config_command(show: bool, config_file: Path | None) -> None:
+    """Show which config file is used (--config, $COMPLAINTS_CONFIG or the user's config
+    folder) and what it says; the password is never shown, only whether one is available."""
+    from toolkit.config import describe_config
+
+    for line in describe_config(config_file):
+        click.echo(line)

@@ -140,7 +140,8 @@ def mail_result(
         if not valid:
             without_email.append(d.department)
             outcome.warnings.append(bilingual(
-                f"部门「{d.department}」在「部门」表中没有邮箱：它的 {_count(d)} 件只出现在汇总邮件中",
+                f"部门「{d.department}」在「部门」表中没有邮箱："
+                f"它的 {_count(d)} 件只出现在汇总邮件中",
                 f"department {d.department} has no email address on the 部门 sheet: its "
                 f"{_count(d)} cases are only in the summary"))
             continue

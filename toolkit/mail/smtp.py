@@ -205,7 +205,8 @@ class MailSender:
                         f"({_answer(e.smtp_code, e.smtp_error)})")) from None
                 except smtplib.SMTPNotSupportedError:
                     raise _Permanent(bilingual(
-                        f"邮件服务器 {s.host}:{s.port} 不接受登录（AUTH）：未加密的连接上通常不允许，"
+                        f"邮件服务器 {s.host}:{s.port} 不接受登录（AUTH）："
+                        "未加密的连接上通常不允许，"
                         "请把 [smtp] security 改为 starttls 或 ssl",
                         f"{s.host}:{s.port} offers no login (AUTH) on this connection; use "
                         "security starttls or ssl")) from None

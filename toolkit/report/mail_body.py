@@ -12,14 +12,15 @@ from datetime import date, datetime
 
 from toolkit.rules.overdue import DepartmentList, ListedAction, ListedCase
 
-_WORDS = {
+_WORDS: dict[str, dict[str, object]] = {
     "zh": {
         "dept_subject": "【投诉逾期提醒】{dept} {day}：{counts}",
         "summary_subject": "【投诉逾期汇总】{day}：{counts}",
         "overdue": "逾期 {n} 件", "due_today": "今日到期 {n} 件", "escalated": "重大升级 {n} 件",
         "actions": "整改逾期 {n} 件", "sep": "，",
         "greeting": "{dept}：截至 {when}，以下投诉需要处理（按逾期工作日从多到少排列）。",
-        "summary_greeting": "截至 {when}，各部门需要处理的投诉汇总如下（按逾期工作日从多到少排列）。",
+        "summary_greeting": "截至 {when}，各部门需要处理的投诉汇总如下"
+                            "（按逾期工作日从多到少排列）。",
         "cases_title": "逾期、今日到期和重大投诉", "actions_title": "整改逾期",
         "no_cases": "（没有）",
         "no_email": "以下部门在「部门」表中没有邮箱，未单独发送，请转告：{names}",
