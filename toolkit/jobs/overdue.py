@@ -69,10 +69,11 @@ class OverdueOutcome:
 
     @property
     def retry_keys(self) -> list[str]:
-        """Messages nobody received: a later run the same day may try them again."""
+        """Messages nobody received for a reason that may pass (server down, 4xx): a later
+        run the same day tries them again. A permanent refusal is reported, not repeated."""
         if self.report is None:
             return []
-        return [d.key for d in self.report.deliveries if not d.sent]
+        return [d.key for d in self.report.deliveries if not d.sent and d.temporary]
 
     def closing_line(self) -> str:
         n = len(self.mails)

@@ -34,6 +34,7 @@ class Delivery:
     accepted: list[str] = field(default_factory=list)
     refused: dict[str, str] = field(default_factory=dict)  # address -> the server's answer
     error: str | None = None  # the whole message failed (after the retries)
+    temporary: bool = False  # the failure may pass (connection, 4xx): worth another run later
 
     @property
     def ok(self) -> bool:
@@ -78,7 +79,7 @@ class MailSender:
         *,
         ssl_context: ssl.SSLContext | None = None,
         timeout: float = 30.0,
-        backoff: Sequence[float] = BACKOFF,
+        backoff: Sequence[float] | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.smtp = smtp
@@ -86,7 +87,7 @@ class MailSender:
         # named by SSL_CERT_FILE, for a company's own CA).
         self.ssl_context = ssl_context or ssl.create_default_context()
         self.timeout = timeout
-        self.backoff = tuple(backoff)
+        self.backoff = tuple(BACKOFF if backoff is None else backoff)
         self.sleep = sleep
 
     def send(self, messages: Sequence[Outgoing]) -> SendReport:
@@ -98,6 +99,7 @@ class MailSender:
         pending = list(messages)
         attempts = 0
         last_error = ""
+        permanent = False
         for attempt in range(len(self.backoff) + 1):
             if not pending:
                 break
@@ -110,11 +112,12 @@ class MailSender:
             try:
                 conn = self._connect(password)
             except _Permanent as e:
-                last_error = str(e)
+                last_error, permanent = str(e), True
                 break
             except (OSError, smtplib.SMTPException) as e:
                 last_error = self._describe(e)
                 if isinstance(e, smtplib.SMTPResponseException) and e.smtp_code >= 500:
+                    permanent = True
                     break  # the server turned us away for good (e.g. 554 at the greeting)
                 continue
             try:
@@ -125,7 +128,8 @@ class MailSender:
                 except (OSError, smtplib.SMTPException):
                     conn.close()
         for out in pending:
-            done[out.key] = Delivery(out.key, out.recipients, error=last_error)
+            done[out.key] = Delivery(out.key, out.recipients, error=last_error,
+                                     temporary=not permanent)
         deliveries = [done[m.key] for m in messages]
         return SendReport(deliveries, attempts)
 
