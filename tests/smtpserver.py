@@ -18,8 +18,8 @@ import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from toolkit.config import MailConfig, SmtpConfig
 from toolkit.config import Config as ToolkitConfig
+from toolkit.config import MailConfig, SmtpConfig
 
 
 @dataclass

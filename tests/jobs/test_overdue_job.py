@@ -52,8 +52,9 @@ def test_who_receives_what(tmp_path: Path) -> None:
     text = service.get_body(("plain",)).get_content()
     # The customer typed as <b>x</b> reads as typed: escaped in HTML, verbatim in text.
     assert "&lt;b&gt;x&lt;/b&gt;" in html and "<b>x</b>" not in html
-    assert "2611-0001 | 2026-11-16 10:00 | <b>x</b> | 服务过程 | 一般 | 结案 2026-11-17 16:30 | 5 | 张三" \
-        in text
+    line = ("2611-0001 | 2026-11-16 10:00 | <b>x</b> | 服务过程 | 一般 | "
+            "结案 2026-11-17 16:30 | 5 | 张三")
+    assert line in text
     assert html.index("2611-0001") < html.index("2611-0007") < html.index("2611-0002")
 
     name, rows, _types = _attachment(service)
@@ -62,7 +63,8 @@ def test_who_receives_what(tmp_path: Path) -> None:
     assert rows[1][2] == "<b>x</b>" and rows[1][6] == 5 and rows[1][7] == "张三"
 
     (summary,) = inbox.to("desk@example.com")
-    assert summary["Subject"] == "【投诉逾期汇总】2026-11-24：逾期 3 件，今日到期 1 件，重大升级 1 件"
+    assert summary["Subject"] == ("【投诉逾期汇总】2026-11-24："
+                                  "逾期 3 件，今日到期 1 件，重大升级 1 件")
     summary_text = summary.get_body(("plain",)).get_content()
     assert "2611-0003 | 质量部" in summary_text and "未单独发送，请转告：质量部" in summary_text
     _name, rows, _ = _attachment(summary)
