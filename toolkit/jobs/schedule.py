@@ -100,10 +100,13 @@ def previous_month(day: date) -> str:
     return f"{(first - timedelta(days=1)):%Y-%m}"
 
 
-def first_working_day_reached(calendar: WorkCalendar, day: date) -> bool:
-    """Whether `day` is the month's first working day or a later one."""
+def monthly_window(calendar: WorkCalendar, day: date) -> bool:
+    """Whether the previous month's statistics are due on `day`: from the month's first
+    working day up to the 5th (or the first working day itself when that comes later, as
+    after the National Day week). A scheduler that was not running then catches up inside
+    that window; a new one started later in the month does not compile a stale month."""
     first = calendar.next_working_day(day.replace(day=1))
-    return first.month == day.month and day >= first
+    return first <= day <= max(first, day.replace(day=5))
 
 
 def workbook_calendar(book: Path) -> WorkCalendar:
@@ -135,6 +138,7 @@ class Scheduler:
         self.retry_after = retry_after
         self.log = SendLog(config.send_log)
         self._next_try: dict[str, datetime] = {}
+        self._no_monthly_on: date | None = None
 
     def tick(self, now: datetime | None = None) -> None:
         """Do whatever is due at `now` (default: the clock). Never raises: every failure is
@@ -145,8 +149,8 @@ class Scheduler:
         day = now.date()
         month = previous_month(day)
         daily_due = not self.log.day_complete(day) and self._may_try("daily", now)
-        monthly_due = (self.monthly is not None and not self.log.month_done(month)
-                       and self._may_try("monthly", now))
+        monthly_due = (self.monthly is not None and self._no_monthly_on != day
+                       and not self.log.month_done(month) and self._may_try("monthly", now))
         if not (daily_due or monthly_due):
             return
         try:
@@ -158,11 +162,15 @@ class Scheduler:
             if daily_due:
                 log.info("%s is not a working day: no mail", day)
                 self.log.record_day(day, [], True, now, note="not a working day")
+            self._no_monthly_on = day
             return
         if daily_due:
             self._run_daily(now)
-        if monthly_due and first_working_day_reached(calendar, day):
-            self._run_monthly(now, month)
+        if monthly_due:
+            if monthly_window(calendar, day):
+                self._run_monthly(now, month)
+            else:
+                self._no_monthly_on = day  # so the workbook is not read again today for it
 
     def _may_try(self, job: str, now: datetime) -> bool:
         after = self._next_try.get(job)
