@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -160,3 +161,16 @@ def test_cli_config_errors_name_the_key_and_file(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["overdue", str(book), "--config", str(config)])
     assert result.exit_code == 2
     assert "pasword_env" in result.output and str(config) in result.output
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_opens_the_attachment(tmp_path: Path, libreoffice: Any) -> None:
+    book = morning_register(tmp_path / "r.xlsx", customer_1=INJECTION)
+    outcome = run_overdue(book, as_of=AS_OF, config=None, dry_run=True, out_dir=tmp_path / "o")
+    (part,) = list(outcome.mails[0].message.iter_attachments())
+    xlsx = tmp_path / "attachment.xlsx"
+    xlsx.write_bytes(part.get_content())
+    sheets = libreoffice.sheets_as_csv(xlsx, tmp_path / "csv")
+    rows = next(iter(sheets.values()))
+    assert rows[0][0] == "投诉编号"
+    assert rows[1][:3] == ["2611-0001", "2026-11-16 10:00", INJECTION]

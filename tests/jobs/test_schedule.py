@@ -212,3 +212,36 @@ def test_run_forever_ticks_at_once_and_stops(tmp_path: Path, server: Server,
     scheduler.run_forever(sleep=sleeps.append, stop=lambda: len(sleeps) >= 2)
     assert daily.runs == [at(NOV_24, 9)] and sleeps == [30.0, 30.0]
     assert len(server.inbox.received) == 3
+
+
+def test_an_unwritable_send_log_does_not_stop_the_loop(tmp_path: Path, server: Server,
+                                                       book: Path,
+                                                       caplog: pytest.LogCaptureFixture) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the config's folder should be")
+    config = _config(tmp_path, server, book)
+    config = Config(path=blocker / "complaints.toml", smtp=config.smtp, mail=config.mail,
+                    workbook=book)
+    scheduler, daily = _scheduler(config, book)
+    with caplog.at_level(logging.ERROR, logger="toolkit"):
+        scheduler.tick(at(NOV_24, 8, 30))  # mail goes, the log cannot be written: logged
+    assert len(server.inbox.received) == 3
+    assert "scheduler job failed" in caplog.text
+
+
+def test_cli_schedule_needs_a_config_with_a_workbook(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from toolkit.cli import cli
+
+    monkeypatch.delenv("COMPLAINTS_CONFIG", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "none"))
+    monkeypatch.setenv("APPDATA", str(tmp_path / "none"))
+    result = CliRunner().invoke(cli, ["schedule"])
+    assert result.exit_code == 2 and "schedule needs a config file" in result.output
+    config = tmp_path / "c.toml"
+    config.write_text('[mail]\nsend_at = "08:30"\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["schedule", "--config", str(config)])
+    assert result.exit_code == 2
+    assert str(config) in result.output and "[workbook] path" in result.output

@@ -144,6 +144,12 @@ class Scheduler:
         """Do whatever is due at `now` (default: the clock). Never raises: every failure is
         logged and the job is tried again `retry_after` later the same day."""
         now = now or self.clock()
+        try:
+            self._tick(now)
+        except Exception as e:  # e.g. the send log's folder became unwritable
+            self._failed("scheduler", now, e)
+
+    def _tick(self, now: datetime) -> None:
         if now.time() < self.config.mail.send_at:
             return
         day = now.date()
