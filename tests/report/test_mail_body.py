@@ -50,3 +50,10 @@ def test_english_register_gets_english_mail(tmp_path: Path) -> None:
 
 def test_days_text() -> None:
     assert [days_text(d, "zh") for d in (3, 0, -2, None)] == ["3", "今日到期", "还剩 2 天", "—"]
+
+
+def test_a_line_break_in_a_department_name_cannot_break_the_subject(tmp_path: Path) -> None:
+    service = _selection(tmp_path).department("客服部")
+    assert service is not None
+    service.department = "客服\r\nBcc: all@example.com"
+    assert "\n" not in mail_body(service, AS_OF).subject

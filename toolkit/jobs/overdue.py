@@ -82,6 +82,10 @@ class OverdueOutcome:
             return bilingual(f"--dry-run：{n} 封邮件已写成 .eml 文件，保存在 {folder}，未发送",
                              f"--dry-run: {n} messages written as .eml files to {folder}, "
                              "nothing sent")
+        if n == 0 and not self.skipped:
+            return bilingual(f"没有需要提醒的投诉，未发送邮件（{self.workbook.name}，截至 "
+                             f"{self.as_of:%Y-%m-%d %H:%M}）",
+                             f"nothing overdue or due in {self.workbook.name}: no mail sent")
         sent = len(self.sent_keys)
         return bilingual(
             f"已发送 {sent}/{n} 封逾期提醒邮件（{self.workbook.name}，截至 "

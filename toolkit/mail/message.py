@@ -35,7 +35,9 @@ def split_addresses(text: str | None) -> tuple[list[str], list[str]]:
 
 def _domain(sender: str) -> str | None:
     addr = parseaddr(sender)[1]
-    return addr.rpartition("@")[2] or None if "@" in addr else None
+    if "@" not in addr:
+        return None
+    return addr.rpartition("@")[2] or None
 
 
 def build_message(

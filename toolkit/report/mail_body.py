@@ -161,7 +161,8 @@ def count_text(d: DepartmentList, lang: str) -> str:
 
 def subject(d: DepartmentList, day: date, lang: str, *, summary: bool = False) -> str:
     template = _w(lang, "summary_subject" if summary else "dept_subject")
-    return template.format(dept=d.department, day=day.isoformat(), counts=count_text(d, lang))
+    text = template.format(dept=d.department, day=day.isoformat(), counts=count_text(d, lang))
+    return " ".join(text.split())  # a line break typed into a name must not break the header
 
 
 def mail_body(
