@@ -174,3 +174,35 @@ def test_libreoffice_opens_the_attachment(tmp_path: Path, libreoffice: Any) -> N
     rows = next(iter(sheets.values()))
     assert rows[0][0] == "投诉编号"
     assert rows[1][:3] == ["2611-0001", "2026-11-16 10:00", INJECTION]
+
+
+def test_overdue_actions_from_a_real_register(tmp_path: Path) -> None:
+    from datetime import date, datetime
+
+    from workbooks import good_row, make_register
+
+    from toolkit.register import BY_KEY
+
+    if "action_due" not in BY_KEY:
+        pytest.skip("the corrective-action columns (issue 15) are not in the register model yet")
+    closed = {"status": "已结案", "closed_at": datetime(2026, 11, 10, 10),
+              "first_response_at": datetime(2026, 11, 2, 11), "resolution": "已更换",
+              "follow_up": "满意", "substantiated": "是", "root_cause": "供应商来料不良"}
+    rows = [
+        good_row(case_id="2611-0001", customer="甲", phone="13800000001",
+                 received_at=datetime(2026, 11, 2, 10), corrective_action="更换供应商",
+                 action_due=date(2026, 11, 20), **closed),   # 2 working days overdue
+        good_row(case_id="2611-0002", customer="乙", phone="13800000002",
+                 received_at=datetime(2026, 11, 2, 10), corrective_action="培训",
+                 action_due=date(2026, 11, 24), **closed),   # due today: not yet overdue
+        good_row(case_id="2611-0003", customer="丙", phone="13800000003",
+                 received_at=datetime(2026, 11, 2, 10), corrective_action="改流程",
+                 action_due=date(2026, 11, 20), action_done_on=date(2026, 11, 19), **closed),
+    ]
+    book = make_register(tmp_path / "r.xlsx", rows, extra_sheets={"部门": [
+        ["部门名称", "负责人", "邮箱", "接收升级"], ["客服部", "", "service@example.com", "否"]]})
+    outcome = run_overdue(book, as_of=AS_OF, config=None, dry_run=True, out_dir=tmp_path / "o")
+    (mail,) = [m for m in outcome.mails if m.key == "客服部"]
+    assert mail.body.subject == "【投诉逾期提醒】客服部 2026-11-24：整改逾期 1 件"
+    assert "2611-0001 | 甲 | 更换供应商 | 2026-11-20 | 2 |" in mail.body.text
+    assert "2611-0002" not in mail.body.text and "2611-0003" not in mail.body.text
