@@ -233,9 +233,11 @@ def _book_from(book: Path | None, config: Any) -> Path:
 @click.option("--dry-run", is_flag=True, help="Write one .eml file per message instead of sending.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the .eml files of --dry-run.")
+@click.option("--working-days-only", is_flag=True,
+              help="Send nothing on a day off by the workbook's calendar (for cron jobs).")
 @handle_errors
 def overdue(book: Path | None, as_of: str | None, config_file: Path | None, dry_run: bool,
-            out_dir: Path | None) -> None:
+            out_dir: Path | None, working_days_only: bool) -> None:
     """Send the morning overdue email now (BOOK, or [workbook] path of the config).
 
     Each department gets its open cases that are overdue or due today (and the
@@ -250,7 +252,8 @@ def overdue(book: Path | None, as_of: str | None, config_file: Path | None, dry_
     if out_dir is not None and not dry_run:
         raise UsageError(bilingual("--out 只和 --dry-run 一起使用", "--out goes with --dry-run"))
     outcome = run_overdue(_book_from(book, config), as_of=parse_as_of(as_of), config=config,
-                          dry_run=dry_run, out_dir=out_dir)
+                          dry_run=dry_run, out_dir=out_dir,
+                          working_days_only=working_days_only)
     for warning in outcome.warnings:
         click.echo(f"警告 warning: {warning}", err=True)
     for mail in outcome.mails:

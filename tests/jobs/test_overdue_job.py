@@ -206,3 +206,17 @@ def test_overdue_actions_from_a_real_register(tmp_path: Path) -> None:
     assert mail.body.subject == "【投诉逾期提醒】客服部 2026-11-24：整改逾期 1 件"
     assert "2611-0001 | 甲 | 更换供应商 | 2026-11-20 | 2 |" in mail.body.text
     assert "2611-0002" not in mail.body.text and "2611-0003" not in mail.body.text
+
+
+def test_working_days_only_sends_nothing_on_a_holiday(tmp_path: Path) -> None:
+    from datetime import datetime
+
+    book = morning_register(tmp_path / "r.xlsx")
+    with smtp_server() as server:
+        config = server.config(tmp_path / "c.toml")
+        holiday = run_overdue(book, as_of=datetime(2026, 10, 1, 8, 30), config=config,
+                              working_days_only=True)
+        assert server.inbox.received == [] and holiday.ok
+        assert "is not a working day" in holiday.closing_line()
+        workday = run_overdue(book, as_of=AS_OF, config=config, working_days_only=True)
+        assert len(server.inbox.received) == 3 and workday.sent_keys

@@ -25,6 +25,7 @@ from toolkit.report.mail_body import (
     headers,
     mail_body,
 )
+from toolkit.rules.calendar import WorkCalendar
 from toolkit.rules.engine import CheckResult, run_check
 from toolkit.rules.overdue import DepartmentList, OverdueSelection, select_overdue
 from toolkit.sheets.atomic import write_atomic
@@ -56,6 +57,7 @@ class OverdueOutcome:
     report: SendReport | None = None  # None for a dry run
     skipped: list[str] = field(default_factory=list)  # keys sent earlier the same day
     lang: str = "zh"
+    holiday: bool = False  # not a working day: nothing was built (working_days_only)
 
     @property
     def ok(self) -> bool:
@@ -82,6 +84,9 @@ class OverdueOutcome:
             return bilingual(f"--dry-run：{n} 封邮件已写成 .eml 文件，保存在 {folder}，未发送",
                              f"--dry-run: {n} messages written as .eml files to {folder}, "
                              "nothing sent")
+        if self.holiday:
+            return bilingual(f"{self.as_of:%Y-%m-%d} 不是工作日，未发送邮件",
+                             f"{self.as_of:%Y-%m-%d} is not a working day: no mail sent")
         if n == 0 and not self.skipped:
             return bilingual(f"没有需要提醒的投诉，未发送邮件（{self.workbook.name}，截至 "
                              f"{self.as_of:%Y-%m-%d %H:%M}）",
@@ -102,10 +107,13 @@ def run_overdue(
     out_dir: Path | str | None = None,
     sender: MailSender | None = None,
     skip: Collection[str] = (),
+    working_days_only: bool = False,
 ) -> OverdueOutcome:
     """Build the morning messages from the workbook at `path` as of `as_of` and send them
     (or, with dry_run, write one .eml per message into out_dir). `skip` names messages
-    already sent today (the scheduler's send log); they are neither built nor sent."""
+    already sent today (the scheduler's send log); they are neither built nor sent.
+    `working_days_only`: on a day that is not a working day by the workbook's calendar,
+    nothing is built or sent (for a cron job that fires every weekday)."""
     path = Path(path)
     if dry_run and out_dir is None:
         raise UsageError(bilingual("--dry-run 需要同时给出 --out 文件夹，用来保存 .eml 文件",
@@ -113,6 +121,12 @@ def run_overdue(
     if not dry_run:
         _require_smtp(config)
     result = run_check(read_workbook(path).data, as_of, workbook_name=path.name)
+    if working_days_only:
+        rules = result.rules
+        if not WorkCalendar(rules.settings.country, rules.holidays).is_working_day(as_of.date()):
+            empty = OverdueSelection(as_of, [], DepartmentList(""))
+            return OverdueOutcome(path, as_of, empty, [], report=SendReport([], 0),
+                                  lang=rules.settings.language, holiday=True)
     return mail_result(result, path, config=config, dry_run=dry_run, out_dir=out_dir,
                        sender=sender, skip=skip)
 
