@@ -227,6 +227,8 @@ def test_an_unwritable_send_log_does_not_stop_the_loop(tmp_path: Path, server: S
         scheduler.tick(at(NOV_24, 8, 30))  # mail goes, the log cannot be written: logged
     assert len(server.inbox.received) == 3
     assert "scheduler job failed" in caplog.text
+    scheduler.tick(at(NOV_24, 9, 30))  # the process still knows what it sent today
+    assert len(server.inbox.received) == 3 and len(daily.runs) == 1
 
 
 def test_cli_schedule_needs_a_config_with_a_workbook(tmp_path: Path,
