@@ -94,9 +94,11 @@ def smtp_server(
     *,
     tls_dir: Path | None = None,
     users: dict[str, str] | None = None,
+    implicit_tls: bool = False,
 ) -> Iterator[Server]:
     """aiosmtpd on 127.0.0.1 at a free port. With tls_dir: STARTTLS with a self-signed CA's
-    certificate (required). With users: AUTH LOGIN/PLAIN required, checked against them."""
+    certificate (required), or TLS from the first byte with implicit_tls (security "ssl").
+    With users: AUTH LOGIN/PLAIN required, checked against them."""
     inbox = Inbox()
     kwargs: dict[str, Any] = {}
     client_context = None
@@ -110,7 +112,10 @@ def smtp_server(
         ca.configure_trust(client_context)
         ca_file = tls_dir / "test-ca.pem"
         ca.cert_pem.write_to_path(str(ca_file))
-        kwargs.update(tls_context=server_context, require_starttls=True)
+        if implicit_tls:
+            kwargs.update(ssl_context=server_context)
+        else:
+            kwargs.update(tls_context=server_context, require_starttls=True)
     if users is not None:
         def authenticator(server: Any, session: Any, envelope: Any, mechanism: str,
                           auth_data: Any) -> AuthResult:
@@ -119,7 +124,8 @@ def smtp_server(
             return AuthResult(success=ok, handled=False)
 
         kwargs.update(authenticator=authenticator, auth_required=True,
-                      auth_require_tls=tls_dir is not None)
+                      # aiosmtpd does not count TLS from the first byte as TLS for AUTH
+                      auth_require_tls=tls_dir is not None and not implicit_tls)
     port = free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port, **kwargs)
     controller.start()

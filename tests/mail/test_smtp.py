@@ -152,3 +152,15 @@ def test_ssl_mode_against_a_plain_server_fails_cleanly() -> None:
 ])
 def test_split_addresses(cell: str | None, valid: list[str], bad: list[str]) -> None:
     assert split_addresses(cell) == (valid, bad)
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+def test_ssl_from_the_first_byte_with_login(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TEST_SMTP_PW", "s3cret")
+    with smtp_server(tls_dir=tmp_path, users={"desk": "s3cret"}, implicit_tls=True) as server:
+        smtp = server.smtp(security="ssl", user="desk", password_env="TEST_SMTP_PW")
+        report = MailSender(smtp, ssl_context=server.client_context).send(
+            [_out("a", "a@example.com")])
+        assert report.ok, report.problems()
+        assert [r.rcpt_tos for r in server.inbox.received] == [["a@example.com"]]
