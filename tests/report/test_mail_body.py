@@ -26,7 +26,10 @@ def test_every_workbook_value_is_escaped_in_html(tmp_path: Path) -> None:
     assert "<img" not in body.html and "<i>" not in body.html
     assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&amp;amp;" in body.html
     assert nasty in body.text  # the text part shows it as typed
-    assert body.html.count("<tr>") == 4  # header and three cases
+    assert body.html.count("</tr>") == 4  # header and three cases
+    # Overdue lines red, the one due today amber, as in the register's highlights.
+    assert body.html.count('<tr bgcolor="#FFC7CE">') == 2
+    assert body.html.count('<tr bgcolor="#FFEB9C">') == 1
 
 
 def test_summary_has_the_department_column_and_names_departments_without_email(

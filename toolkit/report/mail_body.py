@@ -178,11 +178,13 @@ def mail_body(
     when = _when(as_of)
     greeting = (_w(lang, "summary_greeting").format(when=when) if summary
                 else _w(lang, "greeting").format(dept=d.department, when=when))
-    sections = [
+    sections: list[tuple[str, list[str], list[list[str]], list[str | None]]] = [
         (_w(lang, "cases_title"), headers(lang, "case_headers", summary),
-         [case_cells(c, lang, summary=summary) for c in d.cases]),
+         [case_cells(c, lang, summary=summary) for c in d.cases],
+         [_case_colour(c.days) for c in d.cases]),
         (_w(lang, "actions_title"), headers(lang, "action_headers", summary),
-         [action_cells(a, lang, summary=summary) for a in d.actions]),
+         [action_cells(a, lang, summary=summary) for a in d.actions],
+         [ORANGE for _ in d.actions]),
     ]
     notes = []
     if without_email:
@@ -197,7 +199,7 @@ def mail_body(
         '<html><body style="font-family: sans-serif; font-size: 14px;">',
         f"<p>{html.escape(greeting)}</p>",
     ]
-    for title, heads, rows in sections:
+    for title, heads, rows, colours in sections:
         if not rows and title == _w(lang, "actions_title"):
             continue  # the corrective-action section only when there is something in it
         text_lines.append(f"{title}（{len(rows)}）" if lang != "en" else f"{title} ({len(rows)})")
@@ -209,7 +211,7 @@ def mail_body(
         text_lines.append(" | ".join(heads))
         text_lines += [" | ".join(cells) for cells in rows]
         text_lines.append("")
-        html_parts.append(_table(heads, rows))
+        html_parts.append(_table(heads, rows, colours))
     for note in notes:
         text_lines.append(note)
         html_parts.append(f"<p>{html.escape(note)}</p>")
@@ -220,11 +222,23 @@ def mail_body(
                     "\n".join(text_lines) + "\n", "\n".join(html_parts) + "\n")
 
 
-def _table(heads: list[str], rows: list[list[str]]) -> str:
+# The register's own highlight colours (see docs/mail.md): overdue red, due today amber,
+# corrective actions orange.
+RED, AMBER, ORANGE = "#FFC7CE", "#FFEB9C", "#FCE4D6"
+
+
+def _case_colour(days: int | None) -> str | None:
+    if days is None or days < 0:
+        return None
+    return RED if days > 0 else AMBER
+
+
+def _table(heads: list[str], rows: list[list[str]], colours: list[str | None]) -> str:
     cell = 'style="border: 1px solid #999999; padding: 4px 8px;"'
     head = "".join(f'<th {cell} bgcolor="#DDEBF7">{html.escape(h)}</th>' for h in heads)
     body = "".join(
-        "<tr>" + "".join(f"<td {cell}>{html.escape(v)}</td>" for v in cells) + "</tr>\n"
-        for cells in rows)
+        (f'<tr bgcolor="{colour}">' if colour else "<tr>")
+        + "".join(f"<td {cell}>{html.escape(v)}</td>" for v in cells) + "</tr>\n"
+        for cells, colour in zip(rows, colours, strict=True))
     return ('<table style="border-collapse: collapse;">\n'
             f"<tr>{head}</tr>\n{body}</table>")
