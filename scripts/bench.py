@@ -24,7 +24,7 @@ def build(rows: int, path: Path) -> None:
     """A register of `rows` demo-like cases, written the way Excel writes (shared strings)."""
     import xlsxwriter
 
-    from toolkit.demo_data import demo_rows
+    from toolkit.demo.data import demo_rows
     from toolkit.register import STAFF_COLUMNS
 
     sample = demo_rows(AS_OF)
@@ -76,7 +76,7 @@ def measure(kind: str, path: Path) -> dict[str, float]:
         start = time.perf_counter()
         run_check(data, AS_OF)
     elif kind in ("check", "check-again", "check-dry-run"):
-        from toolkit.check import check_workbook
+        from toolkit.jobs.check import check_workbook
 
         check_workbook(path, AS_OF, dry_run=kind == "check-dry-run")
     elif kind == "openpyxl-naive":

@@ -1,14 +1,16 @@
-"""Shared test fixtures: LibreOffice as an independent reader of what the toolkit writes."""
+"""Shared test fixtures: the every-feature register, LibreOffice as an independent reader."""
 
 from __future__ import annotations
 
 import csv
 import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from helpers import build_every_feature_register
 
 # Every sheet to its own CSV file (<stem>-<sheet>.csv): UTF-8, comma, quoted text, formatted
 # values as shown (so a date cell reads "2026-11-03 09:30:00" under its number format).
@@ -46,3 +48,13 @@ def libreoffice(tmp_path_factory: pytest.TempPathFactory) -> LibreOffice:
         pytest.skip("LibreOffice (soffice) is not installed: install libreoffice-calc-nogui to "
                     "check that LibreOffice opens what the toolkit writes")
     return LibreOffice(soffice, tmp_path_factory.mktemp("lo-profile"))
+
+
+@pytest.fixture
+def featured_register(tmp_path: Path) -> Callable[..., Path]:
+    """Factory: featured_register("台账.xlsm", rows=12, table=False, report_sheet=False)."""
+    def make(name: str = "投诉台账.xlsm", **kwargs: object) -> Path:
+        folder = tmp_path / "desk"
+        folder.mkdir(exist_ok=True)
+        return build_every_feature_register(folder / name, **kwargs)  # type: ignore[arg-type]
+    return make

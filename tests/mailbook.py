@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from workbooks import good_row, make_register
+from helpers import good_row, make_register
 
 from toolkit.register import CellValue
 

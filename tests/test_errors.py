@@ -11,14 +11,21 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from workbooks import good_row, make_register
+from helpers import good_row, make_register
 
 from toolkit.cli import cli
 from toolkit.config import load_config
-from toolkit.errors import ConfigError, ToolkitError, WorkbookError, WorkbookLockedError, bilingual
+from toolkit.errors import (
+    ConfigError,
+    RuleError,
+    ToolkitError,
+    WorkbookError,
+    WorkbookLockedError,
+    bilingual,
+)
 from toolkit.register import RuleSheet
 from toolkit.rules.coerce import to_date_or_none
-from toolkit.rules.tables import build_ruleset
+from toolkit.rules.ruleset import build_ruleset
 from toolkit.sheets.lock import ensure_writable
 from toolkit.sheets.reader import read_workbook
 
@@ -87,11 +94,15 @@ def test_locked_workbook(tmp_path: Path) -> None:
 def test_bad_time_limit_in_rule_sheet() -> None:
     sheet = RuleSheet("时限规则", ["类别", "级别", "区域", "回复时限", "结案时限"],
                       [(2, ["*", "*", "*", "1d", "两天"])])
-    with pytest.raises(WorkbookError) as caught:
-        build_ruleset({"时限规则": sheet}, "book.xlsx", to_date_or_none)
-    zh = assert_chinese_then_english(caught.value, "book.xlsx: 时限规则: row 2: ",
+    with pytest.raises(RuleError) as caught:
+        build_ruleset({"时限规则": sheet}, to_date_or_none)
+    zh = assert_chinese_then_english(caught.value, "时限规则: row 2: ",
                                      "结案时限: '两天' is not a time limit")
     assert zh.startswith("结案时限「两天」") and "5wd" in zh
+    # The job that read the file adds its name.
+    located = caught.value.in_workbook("book.xlsx")
+    assert isinstance(located, WorkbookError)
+    assert str(located) == "book.xlsx: " + str(caught.value)
 
 
 def test_bad_toml_config(tmp_path: Path) -> None:

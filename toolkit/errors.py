@@ -32,6 +32,16 @@ class UsageError(ToolkitError):
     """The command was called wrongly (bad option value, missing argument)."""
 
 
+def _located(message: str, path: Path | str | None, sheet: str | None, row: int | None,
+             column: str | None) -> str:
+    where = [str(p) for p in (path, sheet) if p]
+    if row is not None:
+        where.append(f"row {row}" if column is None else f"{column}{row}")
+    elif column:
+        where.append(column)
+    return f"{': '.join(where)}: {message}" if where else message
+
+
 class WorkbookError(ToolkitError):
     """The workbook cannot be read or used: corrupt, wrong format, no register."""
 
@@ -44,16 +54,30 @@ class WorkbookError(ToolkitError):
         row: int | None = None,
         column: str | None = None,
     ) -> None:
-        where = [str(p) for p in (path, sheet) if p]
-        if row is not None:
-            where.append(f"row {row}" if column is None else f"{column}{row}")
-        elif column:
-            where.append(column)
-        super().__init__(f"{': '.join(where)}: {message}" if where else message)
+        super().__init__(_located(message, path, sheet, row, column))
         self.path = path
         self.sheet = sheet
         self.row = row
         self.column = column
+
+
+class RuleError(ToolkitError):
+    """A rule table (分派规则, 时限规则, 部门, 节假日, 设置) holds a value the rules cannot use.
+
+    Raised by toolkit.rules, which know the table and the row but not the file; the job that
+    read the workbook turns it into a WorkbookError naming the file with `in_workbook`."""
+
+    def __init__(self, message: str, *, table: str | None = None, row: int | None = None,
+                 column: str | None = None) -> None:
+        super().__init__(_located(message, None, table, row, column))
+        self.detail = message
+        self.table = table
+        self.row = row
+        self.column = column
+
+    def in_workbook(self, path: Path | str) -> WorkbookError:
+        return WorkbookError(self.detail, path=path, sheet=self.table, row=self.row,
+                             column=self.column)
 
 
 class WorkbookLockedError(WorkbookError):

@@ -1,55 +1,25 @@
-"""Findings: problems in a row or in the workbook, reported with stable codes (SPEC §3.5)."""
+"""Findings: problems in a row or in the workbook, reported with stable codes (docs/rules.md)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from toolkit.catalogue import CATALOGUE
+
 Level = Literal["error", "warning"]
 
-# code -> level (SPEC §3.5). The codes are stable English identifiers.
-CODES: dict[str, Level] = {
-    "missing": "error",
-    "bad-date": "error",
-    "bad-number": "error",
-    "bad-enum": "error",
-    "bad-phone": "error",
-    "bad-email": "error",
-    "bad-id": "error",
-    "duplicate-id": "error",
-    "future": "error",
-    "order": "error",
-    "status-mismatch": "error",
-    "unhappy-closed": "error",
-    "no-route": "warning",
-    "late-claim": "warning",
-    "calendar-unknown": "warning",
-    "unknown-column": "warning",
-}
-
-# Flags of SPEC §3.3: code -> Chinese label written into the 逾期标记 column.
-FLAGS: dict[str, str] = {
-    "response-overdue": "回复逾期",
-    "responded-late": "回复超时",
-    "close-overdue": "结案逾期",
-    "closed-late": "逾期结案",
-    "due-soon": "即将到期",
-    "escalated": "已升级",
-}
-FLAGS_EN: dict[str, str] = {
-    "response-overdue": "response overdue",
-    "responded-late": "responded late",
-    "close-overdue": "close overdue",
-    "closed-late": "closed late",
-    "due-soon": "due soon",
-    "escalated": "escalated",
-}
+# code -> level, and the flag labels written into 逾期标记, from the one catalogue
+# (toolkit/catalogue.py, described in docs/rules.md).
+CODES: dict[str, Level] = {e.code: e.kind for e in CATALOGUE if e.kind != "flag"}
+FLAGS: dict[str, str] = {e.code: e.zh for e in CATALOGUE if e.kind == "flag"}
+FLAGS_EN: dict[str, str] = {e.code: e.en for e in CATALOGUE if e.kind == "flag"}
 
 
 @dataclass(frozen=True)
 class Finding:
     """One problem. `row` is the worksheet row (None for the whole workbook); `field` is a
-    column key of SPEC §2 (None for the whole workbook)."""
+    column key of toolkit.register (None for the whole workbook)."""
 
     code: str
     message: str

@@ -1,4 +1,4 @@
-"""The register model: the column table of SPEC §2, the raw workbook data and the Case record."""
+"""The register model: the register's columns, the raw workbook data and the Case record."""
 
 from __future__ import annotations
 

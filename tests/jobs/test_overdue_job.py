@@ -179,7 +179,7 @@ def test_libreoffice_opens_the_attachment(tmp_path: Path, libreoffice: Any) -> N
 def test_overdue_actions_from_a_real_register(tmp_path: Path) -> None:
     from datetime import date, datetime
 
-    from workbooks import good_row, make_register
+    from helpers import good_row, make_register
 
     from toolkit.register import BY_KEY
 

@@ -6,9 +6,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from toolkit.errors import WorkbookError
+from toolkit.errors import RuleError
+from toolkit.layout import HolidayOverride
 from toolkit.rules.calendar import WorkCalendar
-from toolkit.rules.tables import HolidayOverride
 
 CN = WorkCalendar()
 
@@ -104,10 +104,11 @@ def test_other_country_uses_its_own_holidays() -> None:
     assert us.is_working_day(date(2026, 10, 1))
 
 
-def test_unknown_country_is_a_workbook_error() -> None:
-    with pytest.raises(WorkbookError) as exc:
+def test_unknown_country_is_a_rule_error_naming_the_table() -> None:
+    with pytest.raises(RuleError) as exc:
         WorkCalendar("XX")
+    assert exc.value.table == "设置"
     assert str(exc.value) == (
-        "设置: 国家/地区「XX」不是节假日日历认识的国家代码：请在「设置」表填写如 CN 的代码"
+        "设置: 国家/地区「XX」不是节假日日历认识的国家代码：请填写如 CN 的代码"
         " / 国家/地区 'XX' is not a country code the holidays calendar knows; use e.g. CN"
     )

@@ -1,4 +1,4 @@
-"""Case numbers (SPEC §2 投诉编号, §3.5 duplicate-id): duplicates and numbering blank ones."""
+"""Case numbers (docs/rules.md: 投诉编号, duplicate-id): duplicates and numbering blank ones."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import datetime
 
 from toolkit.register import STAFF_COLUMNS, Case, HeaderMap, RawRow
 from toolkit.rules.case_ids import assign_case_ids, duplicate_findings
-from toolkit.rules.tables import default_ruleset
+from toolkit.rules.ruleset import default_ruleset
 from toolkit.rules.validate import read_case
 
 ZH = HeaderMap.from_row([c.zh for c in STAFF_COLUMNS])

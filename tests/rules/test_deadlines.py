@@ -1,22 +1,15 @@
-"""Deadlines of SPEC §3.2: cut-off, Nd and Nwd limits, holidays, appointments, the limit table."""
+"""Deadlines (docs/rules.md): cut-off, Nd and Nwd limits, holidays, appointments, limits."""
 
 from __future__ import annotations
 
 import dataclasses
 from datetime import date, datetime, time
 
+from toolkit.layout import DEFAULT_LIMITS, HolidayOverride, Limit, Settings, TimeLimitRule
 from toolkit.register import Case
 from toolkit.rules.calendar import WorkCalendar
 from toolkit.rules.deadlines import compute_deadlines, due_at, find_limit
-from toolkit.rules.tables import (
-    DEFAULT_LIMITS,
-    HolidayOverride,
-    Limit,
-    RuleSet,
-    Settings,
-    TimeLimitRule,
-    default_ruleset,
-)
+from toolkit.rules.ruleset import RuleSet, default_ruleset
 
 CN = WorkCalendar()
 RULES = default_ruleset()

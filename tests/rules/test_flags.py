@@ -1,4 +1,4 @@
-"""Flags of SPEC §3.3 and their boundaries."""
+"""Flags (docs/rules.md) and their boundaries."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from toolkit.register import Case
 from toolkit.rules.calendar import WorkCalendar
 from toolkit.rules.deadlines import compute_deadlines
 from toolkit.rules.flags import case_flags
-from toolkit.rules.tables import default_ruleset
+from toolkit.rules.ruleset import default_ruleset
 
 RECEIVED = datetime(2026, 11, 2, 10, 0)
 DUE_R = datetime(2026, 11, 3, 16, 30)

@@ -1,4 +1,4 @@
-"""Repeat complaints and re-contacts (SPEC §3.4)."""
+"""Repeat complaints and re-contacts (docs/rules.md)."""
 
 from __future__ import annotations
 
@@ -171,7 +171,7 @@ def test_rows_are_taken_in_received_order_ties_by_row() -> None:
 
 @pytest.mark.parametrize("closed_at", [None, 2])
 def test_unresolvable_counts_as_closed(closed_at: float | None) -> None:
-    # 无法解决 is closed (SPEC §3.3) even without a 结案时间: never re-contacted, but repeated.
+    # 无法解决 is closed (docs/rules.md) even without a 结案时间: never re-contacted, but repeated.
     first = case(2, 0, closed=closed_at, status="无法解决")
     assert repeats([first, case(3, 5)])[1] == (3, "repeat", 2, "中级")
     # Without a 结案时间 the window runs from its 受理时间, the earliest it can have closed.

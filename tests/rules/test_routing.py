@@ -1,19 +1,14 @@
-"""Routing (SPEC §3.1): manual, complained, rule and default sources, and the no-route warning."""
+"""Routing (docs/rules.md): manual, complained, rule and default sources; no-route."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
+from toolkit.layout import DEPARTMENTS_SHEET, ROUTING_SHEET
 from toolkit.register import Case, CellValue, RuleSheet
 from toolkit.rules.coerce import to_date_or_none
 from toolkit.rules.routing import Route, escalation_departments, no_route_finding, route
-from toolkit.rules.tables import (
-    DEPARTMENTS_SHEET,
-    ROUTING_SHEET,
-    RuleSet,
-    build_ruleset,
-    default_ruleset,
-)
+from toolkit.rules.ruleset import RuleSet, build_ruleset, default_ruleset
 
 DEFAULT = default_ruleset()
 
@@ -40,7 +35,7 @@ def sheet_rules(routing: list[list[CellValue]], departments: list[list[CellValue
         headers = ["部门名称", "负责人", "邮箱", "接收升级"]
         sheets[DEPARTMENTS_SHEET] = RuleSheet(DEPARTMENTS_SHEET, headers,
                                               list(enumerate(departments, start=2)))
-    return build_ruleset(sheets, "register.xlsx", to_date_or_none)
+    return build_ruleset(sheets, to_date_or_none)
 
 
 def test_the_four_sources_in_order() -> None:

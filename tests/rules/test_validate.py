@@ -1,4 +1,4 @@
-"""Row validation (SPEC §3.5): reading a register row into a Case, with its findings."""
+"""Row validation (docs/rules.md): reading a register row into a Case, with its findings."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta
 import pytest
 
 from toolkit.findings import CODES, Finding
+from toolkit.layout import DEPARTMENTS_SHEET
 from toolkit.register import (
     REQUIRED_HEADERS,
     STAFF_COLUMNS,
@@ -19,7 +20,7 @@ from toolkit.register import (
     RuleSheet,
 )
 from toolkit.rules.coerce import to_date_or_none
-from toolkit.rules.tables import DEPARTMENTS_SHEET, RuleSet, build_ruleset, default_ruleset
+from toolkit.rules.ruleset import RuleSet, build_ruleset, default_ruleset
 from toolkit.rules.validate import header_findings, read_case
 
 AS_OF = datetime(2026, 11, 24, 9, 0)
@@ -314,7 +315,7 @@ def test_bad_enum_lists_the_allowed_values() -> None:
 def test_departments_come_from_the_rules() -> None:
     sheet = RuleSheet(DEPARTMENTS_SHEET, ["部门名称", "负责人", "邮箱", "接收升级"],
                       [(2, ["品质部", None, None, None]), (3, ["售后部", None, None, None])])
-    rules = build_ruleset({DEPARTMENTS_SHEET: sheet}, "t.xlsx", to_date_or_none)
+    rules = build_ruleset({DEPARTMENTS_SHEET: sheet}, to_date_or_none)
     assert codes({"department": "品质部", "complained_dept": "售后部"}, rules=rules) == []
     assert codes({"department": "质量部"}, rules=rules) == [(3, "department", "bad-enum")]
     assert "品质部、售后部" in messages({"complained_dept": "质量部"}, rules=rules)[0]

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from workbooks import good_row, make_register
+from helpers import good_row, make_register
 
 from toolkit.cli import cli
 from toolkit.errors import WorkbookError
 from toolkit.sheets import limits
 from toolkit.sheets.reader import read_workbook
-from toolkit.sheets.writer import ColumnWrite, WorkbookEdit, save_edit
+from toolkit.sheets.xlsx.writer import ColumnWrite, WorkbookEdit, save_edit
 
 SHEET = "xl/worksheets/sheet1.xml"
 

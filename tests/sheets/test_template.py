@@ -15,9 +15,17 @@ from typing import Any
 import openpyxl
 import pytest
 import python_calamine as calamine
-from workbooks import sheet_rows
+from helpers import sheet_rows
 
 from toolkit.errors import UsageError
+from toolkit.layout import (
+    DEFAULT_DEPARTMENTS,
+    DEFAULT_SETTINGS,
+    RULE_SHEETS,
+    SETTING_NAMES,
+    SETTING_NOTES,
+    settings_value_text,
+)
 from toolkit.register import (
     COLUMNS,
     DEFAULT_CATEGORIES,
@@ -29,16 +37,7 @@ from toolkit.register import (
     column_letter,
 )
 from toolkit.rules.coerce import to_date_or_none
-from toolkit.rules.tables import (
-    DEFAULT_DEPARTMENTS,
-    DEFAULT_SETTINGS,
-    RULE_SHEETS,
-    SETTING_NAMES,
-    SETTING_NOTES,
-    build_ruleset,
-    default_ruleset,
-    settings_value_text,
-)
+from toolkit.rules.ruleset import build_ruleset, default_ruleset
 from toolkit.sheets.template import DEPARTMENT_LIST, build_register
 
 SHEETS = ["投诉记录", "分派规则", "时限规则", "部门", "节假日", "设置"]
@@ -75,7 +74,7 @@ def test_rule_sheets_read_back_as_the_defaults(book: Path) -> None:
         rows = calamine_rows(book, name)
         sheets[name] = RuleSheet(name, [str(h) for h in rows[0]],
                                  [(i, list(r)) for i, r in enumerate(rows[1:], start=2)])
-    rules = build_ruleset(sheets, str(book), to_date_or_none)
+    rules = build_ruleset(sheets, to_date_or_none)
     defaults = default_ruleset()
 
     # Rules read from a sheet remember their row; the built-in ones have none.

@@ -7,14 +7,14 @@ from datetime import date, timedelta
 
 import holidays
 
-from toolkit.errors import WorkbookError, bilingual
-from toolkit.rules.tables import SETTINGS_SHEET, HolidayOverride
+from toolkit.errors import RuleError, bilingual
+from toolkit.layout import SETTINGS_SHEET, HolidayOverride
 
 _ONE_DAY = timedelta(days=1)
 
 
 class WorkCalendar:
-    """Which days are working days, per SPEC §3.2.
+    """Which days are working days (docs/rules.md, "Deadlines").
 
     Mon–Fri minus public holidays plus official make-up working days (调休上班), as the
     `holidays` package knows them for `country`; then each 节假日 override decides its
@@ -27,12 +27,12 @@ class WorkCalendar:
         try:
             self._official = holidays.country_holidays(code)
         except NotImplementedError:
-            raise WorkbookError(
+            raise RuleError(
                 bilingual(f"国家/地区「{country}」不是节假日日历认识的国家代码："
-                          f"请在「{SETTINGS_SHEET}」表填写如 CN 的代码",
+                          "请填写如 CN 的代码",
                           f"国家/地区 '{country}' is not a country code the holidays calendar "
                           "knows; use e.g. CN"),
-                sheet=SETTINGS_SHEET,
+                table=SETTINGS_SHEET,
             ) from None
         self.country = code
         # A later row for the same date wins: the sheet is read top to bottom, and the

@@ -63,7 +63,7 @@ def to_datetime(value: CellValue) -> datetime | None:
     if isinstance(value, (time, timedelta)):
         raise CoerceError(f"{value} is a time of day without a date")
     s = str(value).strip()
-    try:  # fromisoformat is far faster than anything else: try it first (FINDINGS.md)
+    try:  # fromisoformat is far faster than anything else: try it first (docs/design.md)
         return datetime.fromisoformat(s).replace(tzinfo=None, microsecond=0)
     except ValueError:
         pass

@@ -1,13 +1,14 @@
-"""Deadlines: the 回复时限 and 结案时限 of a case from the time-limit table (SPEC §3.2)."""
+"""Deadlines: the 回复时限 and 结案时限 of a case from the time-limit table (docs/rules.md)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 
+from toolkit.layout import Limit, TimeLimitRule
 from toolkit.register import Case
 from toolkit.rules.calendar import WorkCalendar
-from toolkit.rules.tables import Limit, RuleSet, TimeLimitRule
+from toolkit.rules.ruleset import RuleSet
 
 WILDCARD = "*"
 DEFAULT_REGION = "国内"

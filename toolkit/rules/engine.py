@@ -1,4 +1,4 @@
-"""The rule engine: every rule of SPEC §3 applied to a register, giving one CheckResult."""
+"""The rule engine: every rule of docs/rules.md applied to a register, giving one CheckResult."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from toolkit.rules.deadlines import compute_deadlines
 from toolkit.rules.flags import case_flags
 from toolkit.rules.repeats import find_repeats
 from toolkit.rules.routing import no_route_finding, route
-from toolkit.rules.tables import RuleSet, build_ruleset
+from toolkit.rules.ruleset import RuleSet, build_ruleset
 from toolkit.rules.validate import header_findings, read_case
 
 _MESSAGES = {
@@ -85,7 +85,8 @@ class CaseResult:
 
 @dataclass
 class CheckResult:
-    """The result of `check`: per-row results and workbook-level findings (SPEC §10)."""
+    """The result of `check`: per-row results and workbook-level findings; to_json() is
+    the `check --json` document (docs/rules.md)."""
 
     workbook: str
     as_of: datetime
@@ -132,7 +133,7 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def load_rules(data: RegisterData) -> RuleSet:
-    return build_ruleset(data.rule_sheets, data.path, to_date_or_none)
+    return build_ruleset(data.rule_sheets, to_date_or_none)
 
 
 def run_check(

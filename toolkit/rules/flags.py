@@ -1,4 +1,4 @@
-"""Flags of a case as of a moment: overdue, late, due soon, escalated (SPEC §3.3)."""
+"""Flags of a case as of a moment: overdue, late, due soon, escalated (docs/rules.md)."""
 
 from __future__ import annotations
 

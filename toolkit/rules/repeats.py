@@ -1,4 +1,4 @@
-"""Repeat complaints and re-contacts (SPEC §3.4): which earlier case a complaint repeats."""
+"""Repeat complaints and re-contacts (docs/rules.md): which earlier case a complaint repeats."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Routing (SPEC §3.1): which department is responsible for a case, and why."""
+"""Routing: which department is responsible for a case, and why (docs/rules.md)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from toolkit.findings import Finding
 from toolkit.messages import Templates, render
 from toolkit.register import Case, unique
-from toolkit.rules.tables import RuleSet
+from toolkit.rules.ruleset import RuleSet
 
 MANUAL = "manual"
 COMPLAINED = "complained"

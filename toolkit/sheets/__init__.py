@@ -1,1 +1,41 @@
-"""Workbook I/O: the fast reader, the lossless writer and the open-in-Excel checks."""
+"""Workbook I/O: the fast reader, the lossless writer and the open-in-Excel checks.
+
+The public surface is re-exported here; everything under toolkit.sheets.xlsx is the writer's
+inside. New files come from toolkit.sheets.template (a new register) and
+toolkit.sheets.atomic.write_atomic (any other output file). docs/writeback.md says what a
+write into an existing workbook guarantees.
+"""
+
+from __future__ import annotations
+
+from toolkit.sheets.atomic import write_atomic
+from toolkit.sheets.lock import Fingerprint, ensure_writable, fingerprint
+from toolkit.sheets.reader import Workbook, read_workbook
+from toolkit.sheets.xlsx.cells import cut_text, split_text
+from toolkit.sheets.xlsx.writer import (
+    CellValue,
+    ColumnWrite,
+    Highlight,
+    OwnedSheet,
+    SaveResult,
+    WorkbookEdit,
+    save_edit,
+)
+
+__all__ = [
+    "CellValue",
+    "ColumnWrite",
+    "Fingerprint",
+    "Highlight",
+    "OwnedSheet",
+    "SaveResult",
+    "Workbook",
+    "WorkbookEdit",
+    "cut_text",
+    "ensure_writable",
+    "fingerprint",
+    "read_workbook",
+    "save_edit",
+    "split_text",
+    "write_atomic",
+]

@@ -15,6 +15,7 @@ import python_calamine as calamine
 from defusedxml import DefusedXmlException, ElementTree
 
 from toolkit.errors import WorkbookError, bilingual
+from toolkit.layout import REGISTER_SHEET, REPORT_SHEET, RULE_SHEETS
 from toolkit.register import (
     BY_KEY,
     REQUIRED_HEADERS,
@@ -26,14 +27,12 @@ from toolkit.register import (
     column_for_header,
     column_letter,
 )
-from toolkit.rules.tables import REPORT_SHEET, RULE_SHEETS
 from toolkit.sheets.damage import damaged_error
 from toolkit.sheets.limits import check_unpacked
 from toolkit.sheets.lock import Fingerprint, fingerprint
 
 log = logging.getLogger("toolkit.sheets")
 
-REGISTER_SHEET = "投诉记录"
 SUFFIXES = (".xlsx", ".xlsm")
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTION_INFO = "EncryptionInfo".encode("utf-16-le")
@@ -268,7 +267,7 @@ def _raw_rows(sheet: calamine.CalamineSheet) -> list[list[Any]]:
 
 def _normalise(value: object) -> CellValue:
     # calamine gives "" for empty cells and a date (not a datetime) for a date cell at
-    # midnight; mixing date and datetime breaks sorting and subtraction (FINDINGS.md).
+    # midnight; mixing date and datetime breaks sorting and subtraction (docs/design.md).
     if value == "" or value is None:
         return None
     if isinstance(value, date) and not isinstance(value, datetime):

@@ -10,13 +10,31 @@ from pathlib import Path
 from typing import Any
 
 # openpyxl may build brand-new files only; it loses parts of a workbook staff have saved
-# in Excel (FINDINGS.md), so nothing here ever opens an existing file.
+# in Excel (docs/design.md), so nothing here ever opens an existing file.
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from toolkit.errors import UsageError, bilingual
+from toolkit.layout import (
+    DEFAULT_DEPARTMENTS,
+    DEFAULT_LIMITS,
+    DEFAULT_ROUTING,
+    DEFAULT_SETTINGS,
+    DEPARTMENTS_SHEET,
+    HOLIDAYS_SHEET,
+    LIMITS_SHEET,
+    REGISTER_SHEET,
+    ROUTING_SHEET,
+    SETTING_NAMES,
+    SETTING_NOTES,
+    SETTINGS_SHEET,
+    Department,
+    Settings,
+    rule_headers,
+    settings_value_text,
+)
 from toolkit.register import (
     COLUMNS,
     CUSTOMER_TYPES,
@@ -28,25 +46,8 @@ from toolkit.register import (
     Kind,
     column_letter,
 )
-from toolkit.rules.tables import (
-    DEFAULT_DEPARTMENTS,
-    DEFAULT_LIMITS,
-    DEFAULT_ROUTING,
-    DEFAULT_SETTINGS,
-    DEPARTMENTS_SHEET,
-    HOLIDAYS_SHEET,
-    LIMITS_SHEET,
-    ROUTING_SHEET,
-    SETTING_NAMES,
-    SETTING_NOTES,
-    SETTINGS_SHEET,
-    Department,
-    Settings,
-    settings_value_text,
-)
 from toolkit.sheets.durable import fsync_dir, fsync_file, io_error, remove_stale_temps, temp_name
 
-REGISTER_SHEET = "投诉记录"
 TITLE = "投诉登记台账"
 CREATOR = "complaint-toolkit"
 
@@ -62,11 +63,11 @@ LAST_ROW = 1_048_576
 DEPARTMENT_ROWS = 200
 DEPARTMENT_LIST = f"{DEPARTMENTS_SHEET}!$A$2:$A${DEPARTMENT_ROWS}"
 
-ROUTING_HEADERS = ("类别", "关键词", "客户类型", "责任部门")
-LIMITS_HEADERS = ("类别", "级别", "区域", "回复时限", "结案时限")
-DEPARTMENTS_HEADERS = ("部门名称", "负责人", "邮箱", "接收升级")
-HOLIDAYS_HEADERS = ("日期", "类型", "说明")
-SETTINGS_HEADERS = ("项目", "值", "说明")
+ROUTING_HEADERS = rule_headers(ROUTING_SHEET)
+LIMITS_HEADERS = rule_headers(LIMITS_SHEET)
+DEPARTMENTS_HEADERS = rule_headers(DEPARTMENTS_SHEET)
+HOLIDAYS_HEADERS = rule_headers(HOLIDAYS_SHEET)
+SETTINGS_HEADERS = rule_headers(SETTINGS_SHEET)
 
 # Identifiers typed into a General cell get mangled by Excel: 2611-0001 can turn into a
 # date and a mobile number into 1.38E+10. Text format keeps what was typed. Free-text
@@ -119,7 +120,7 @@ def build_register(
     departments: Sequence[Department] = DEFAULT_DEPARTMENTS,
 ) -> Path:
     """Create a new register workbook at `path` (.xlsx): the 投诉记录 sheet with the staff
-    columns, drop-downs and date formats, then the rule sheets filled with the SPEC §3
+    columns, drop-downs and date formats, then the rule sheets filled with the toolkit/layout.py
     defaults. `rows` (column key -> value) are written under the header, for demos and
     tests. `english` writes the register's headers and prompts in English and sets 语言 to
     en. Never overwrites: an existing `path` raises UsageError."""
@@ -294,7 +295,7 @@ def _list(
 
 
 # ---------------------------------------------------------------------------
-# Rule sheets (their headers stay Chinese: the sheet names are, and tables.py reads both)
+# Rule sheets (their headers stay Chinese: the sheet names are; rules/ruleset.py reads both)
 
 def _table(ws: Worksheet, headers: Sequence[str], widths: Sequence[float],
            rows: Iterable[Sequence[object]]) -> int:

@@ -1,0 +1,179 @@
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import os
+import re
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from helpers import good_row, make_register
+
+from toolkit.cli import cli
+from toolkit.jobs.check import check_workbook
+
+AS_OF = "2026-11-24T09:00"
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def run(*args: str) -> click.testing.Result:
+    return CliRunner().invoke(cli, list(args))
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def command_names() -> list[str]:
+    assert isinstance(cli, click.Group)
+    return sorted(cli.commands)
+
+
+def test_every_command_has_help_and_is_in_the_readme() -> None:
+    readme = README.read_text(encoding="utf-8")
+    assert run("--help").exit_code == 0
+    for name in command_names():
+        result = run(name, "--help")
+        assert result.exit_code == 0, name
+        assert len(result.output.splitlines()) > 3, name
+        assert f"complaints {name}" in readme, name
+
+
+def test_version() -> None:
+    result = run("--version")
+    assert result.exit_code == 0 and re.search(r"\d+\.\d+\.\d+", result.output)
+
+
+def test_check_json_equals_the_library_result(tmp_path: Path) -> None:
+    book = make_register(tmp_path / "r.xlsx", [good_row(), good_row(case_id="", phone="123")])
+    before = digest(book)
+    result = run("check", str(book), "--as-of", AS_OF, "--dry-run", "--json")
+    assert result.exit_code == 1, result.output  # the bad phone is an error
+    doc = json.loads(result.stdout)
+    library = check_workbook(book, datetime(2026, 11, 24, 9), dry_run=True).result.to_json()
+    assert doc == library
+    assert digest(book) == before  # --dry-run leaves the file byte-identical
+    assert set(doc) == {"workbook", "as_of", "summary", "cases", "issues"}
+    assert doc["as_of"] == "2026-11-24T09:00:00"
+    assert result.stderr.strip().endswith("未写入任何内容")  # the closing line, not in the JSON
+
+
+def test_check_writes_back_and_second_run_changes_nothing(tmp_path: Path) -> None:
+    book = make_register(tmp_path / "r.xlsx", [good_row(case_id=None, category="产品质量",
+                                                        description="车门异响，要求更换",
+                                                        product="X5", batch="B1",
+                                                        evidence="IMG_1.jpg")],
+                         keys=[*good_row(), "product", "batch", "evidence", "department"])
+    first = run("check", str(book), "--as-of", AS_OF)
+    assert first.exit_code == 0, first.output
+    assert f"已写回 {book}" in first.output
+    wb = openpyxl.load_workbook(book, read_only=True)
+    rows = list(wb["投诉记录"].iter_rows(values_only=True))
+    header = list(rows[0])
+    row = dict(zip(header, rows[1], strict=False))
+    assert row["投诉编号"] == "2611-0001"
+    assert row["责任部门"] == "质量部"
+    assert row["回复时限"] == datetime(2026, 11, 4, 16, 30)
+    assert row["结案时限"] == datetime(2026, 11, 5, 16, 30)
+    assert "结案逾期" in row["逾期标记"]
+    assert "校验报告" in wb.sheetnames
+    wb.close()
+    written = digest(book)
+    second = run("check", str(book), "--as-of", AS_OF)
+    assert second.exit_code == 0
+    assert "已是最新结果" in second.output
+    assert digest(book) == written
+    assert list((tmp_path / ".bak").iterdir())
+
+
+@pytest.mark.parametrize("content", [b"", b"garbage", b"PK\x03\x04broken"])
+def test_bad_input_exit_2_one_line_no_traceback(tmp_path: Path, content: bytes) -> None:
+    book = tmp_path / "bad.xlsx"
+    book.write_bytes(content)
+    result = run("check", str(book))
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert str(book) in result.stderr
+    assert book.read_bytes() == content
+
+
+def test_bad_as_of_is_a_usage_error(tmp_path: Path) -> None:
+    book = make_register(tmp_path / "r.xlsx", [good_row()])
+    result = run("check", str(book), "--as-of", "yesterday")
+    assert result.exit_code == 2 and "YYYY-MM-DD" in result.stderr
+
+
+def test_refuses_to_write_while_open_in_excel(tmp_path: Path) -> None:
+    book = make_register(tmp_path / "r.xlsx", [good_row(case_id=None)])
+    (tmp_path / "~$r.xlsx").write_bytes(b"\x05alice")
+    before = digest(book)
+    result = run("check", str(book), "--as-of", AS_OF)
+    assert result.exit_code == 2 and "Excel" in result.stderr
+    assert digest(book) == before
+    assert run("check", str(book), "--as-of", AS_OF, "--dry-run").exit_code == 0
+
+
+def test_init_creates_and_refuses_to_overwrite(tmp_path: Path) -> None:
+    book = tmp_path / "new.xlsx"
+    assert run("init", str(book)).exit_code == 0
+    assert book.exists()
+    again = run("init", str(book))
+    assert again.exit_code == 2 and "already exists" in again.stderr
+    checked = run("check", str(book), "--dry-run", "--as-of", AS_OF)
+    assert checked.exit_code == 0, checked.output
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX modes")
+def test_check_refuses_a_read_only_workbook_up_front_and_reads_it_with_dry_run(
+        tmp_path: Path) -> None:
+    book = make_register(tmp_path / "r.xlsx", [good_row()])
+    book.chmod(0o444)
+    before = digest(book)
+    result = run("check", str(book), "--as-of", AS_OF)
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        f"错误 error: {book}: 文件是只读的，未写入：如需写入，请先取消只读属性"
+        "（Windows：右键 > 属性；Linux/macOS：chmod u+w）后再运行 / the workbook is read-only; "
+        "nothing was written "
+        "(make it writable first)"]
+    assert digest(book) == before and not (tmp_path / ".bak").exists()
+    assert run("check", str(book), "--as-of", AS_OF, "--dry-run").exit_code == 0
+
+
+def test_an_os_error_the_library_did_not_word_is_one_line_exit_2(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import toolkit.jobs.check
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(tmp_path / "x"))
+
+    monkeypatch.setattr(toolkit.jobs.check, "read_workbook", broken)
+    result = run("check", str(tmp_path / "r.xlsx"), "--as-of", AS_OF)
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        f"错误 error: {tmp_path / 'x'}: 读写文件失败：磁盘空间不足 / a file operation failed: "
+        "the disk is full"]
+
+
+def test_an_internal_error_exits_70_and_asks_for_verbose_and_a_report(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import toolkit.jobs.check
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise KeyError("a bug of ours")
+
+    monkeypatch.setattr(toolkit.jobs.check, "check_workbook", broken)
+    book = make_register(tmp_path / "r.xlsx", [good_row()])
+    result = run("check", str(book), "--dry-run")
+    assert result.exit_code == 70
+    assert "--verbose" in result.stderr and "report" in result.stderr
+    assert "Traceback" not in result.stderr
+    verbose = run("--verbose", "check", str(book), "--dry-run")
+    assert verbose.exit_code == 70 and "Traceback" in verbose.stderr

@@ -1,0 +1,107 @@
+"""Reading back what was written, with an independent reader, before it replaces anything."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from datetime import time as TimeOfDay
+from pathlib import Path
+
+import python_calamine as calamine
+
+from toolkit.errors import WorkbookError, bilingual
+from toolkit.register import CellValue, column_letter
+from toolkit.sheets.xlsx.cells import BAD_XML_CHARS, fits
+from toolkit.sheets.xlsx.edit import ColumnWrite
+
+_VERIFY_SAMPLE = 200  # written cells read back from the temporary file
+
+
+@dataclass
+class Written:
+    """What the verification reads back."""
+
+    register: str | None
+    cells: list[tuple[int, int, CellValue]]  # a sample: (row, col, value)
+    columns: set[int]
+    sheets: list[str]  # every sheet name the new file must have
+    owned_rows: dict[str, int]
+    last_row: int = 0  # the last register row holding a value the edit does not touch
+
+
+def sample(columns: list[ColumnWrite]) -> list[tuple[int, int, CellValue]]:
+    cells = [(r, c.column, v) for c in columns for r, v in c.values.items()]
+    if len(cells) <= _VERIFY_SAMPLE:
+        return cells
+    step = len(cells) / _VERIFY_SAMPLE
+    return [cells[int(i * step)] for i in range(_VERIFY_SAMPLE)] + [cells[-1]]
+
+
+def verify_written(tmp: Path, written: Written, path: Path) -> None:
+    def fail(why: str) -> WorkbookError:
+        return WorkbookError(bilingual(
+            "写出的工作簿读回时与预期不符，原文件未改动：请重新运行，如仍出错请联系维护人员",
+            f"the written workbook did not read back correctly ({why}); the "
+            "original was left unchanged"), path=path)
+
+    try:
+        book = calamine.CalamineWorkbook.from_path(str(tmp))
+    except Exception as e:  # calamine raises several unrelated types
+        raise fail(str(e).splitlines()[0] if str(e) else type(e).__name__) from None
+    try:
+        names = list(book.sheet_names)
+        missing = [n for n in written.sheets if n not in names]
+        if missing:
+            raise fail("sheet(s) missing: " + ", ".join(missing))
+        if written.register:
+            sheet = book.get_sheet_by_name(written.register)
+            start_row, start_col = sheet.start or (0, 0)
+            wanted = {r for r, _, _ in written.cells}
+            got: dict[int, list[object]] = {}
+            height = 0
+            for i, row in enumerate(sheet.iter_rows()):
+                height = start_row + i + 1
+                if height in wanted:
+                    got[height] = list(row)
+            if height < written.last_row:
+                raise fail(f"the register ends at row {height}, it had rows up to "
+                           f"{written.last_row}")
+            for r, c, value in written.cells:
+                row_values = got.get(r, [])
+                j = c - 1 - start_col
+                back = row_values[j] if 0 <= j < len(row_values) else None
+                if not _same_value(back, value):
+                    raise fail(f"{column_letter(c)}{r} reads {back!r}, expected {value!r}")
+        for name, count in written.owned_rows.items():
+            sheet = book.get_sheet_by_name(name)
+            if count and (sheet.start or (0, 0))[0] + sheet.height < count:
+                raise fail(f"sheet {name} has {sheet.height} rows, expected {count}")
+    except WorkbookError:
+        raise
+    except Exception as e:
+        raise fail(str(e).splitlines()[0] if str(e) else type(e).__name__) from None
+    finally:
+        book.close()
+
+
+def _same_value(back: object, value: CellValue) -> bool:
+    if value is None:
+        return back in ("", None)
+    if isinstance(value, str):
+        if not fits(value) or BAD_XML_CHARS.search(value) or "_x" in value:
+            return isinstance(back, str)
+        return back == value
+    if isinstance(value, bool):
+        return back is value or back == value
+    if isinstance(value, (TimeOfDay, timedelta)):
+        return back not in ("", None)  # calamine's reading of times varies with the format
+    if isinstance(value, (datetime, date)):
+        if not isinstance(back, (datetime, date)):
+            return False
+        a = back if isinstance(back, datetime) else datetime(back.year, back.month, back.day)
+        b = value if isinstance(value, datetime) else datetime(value.year, value.month, value.day)
+        return abs((a - b.replace(tzinfo=None)).total_seconds()) < 1
+    if isinstance(back, (int, float)) and not isinstance(back, bool):
+        return math.isclose(float(back), float(value), rel_tol=1e-12, abs_tol=1e-12)
+    return False
