@@ -130,3 +130,4 @@ def cli(ctx: click.Context, verbose: bool) -> None:
 
 def main() -> None:
     cli()
+
