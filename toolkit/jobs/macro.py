@@ -16,6 +16,7 @@ from toolkit.sheets.macro import (
     Button,
     MacroRequest,
     add_macro,
+    check_upgradable,
     code_names,
 )
 from toolkit.sheets.package import Package
@@ -61,6 +62,7 @@ def macro_workbook(raw: bytes, path: Path, *, interpreter: str | None, english: 
     xlwings.conf sheet added."""
     book = read_workbook(path)
     data = book.data
+    check_upgradable(raw, path, data.register_sheet)
     missing = sum(1 for c in TOOLKIT_COLUMNS if c.key not in data.headers.index)
     plan = code_names(raw, path)
     modules = [document_module(plan.workbook_code_name, workbook=True)]
@@ -130,3 +132,11 @@ def _read(path: Path) -> bytes:
     except OSError as e:
         raise WorkbookError(bilingual("无法读取文件", f"cannot read the file ({e.strerror})"),
                             path=path) from None
+
+
+def build_template(path: Path) -> Path:
+    """The committed .xlsm template (scripts/build-xlsm-template): identical bytes on every
+    build from the same sources, the interpreter left for each PC to fill in."""
+    path = Path(path)
+    path.unlink(missing_ok=True)
+    return init_macro(path, interpreter="", template=True)

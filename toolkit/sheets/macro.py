@@ -30,7 +30,7 @@ from toolkit.sheets.package import (
     sheet_refs,
 )
 from toolkit.sheets.worksheet import WS_ORDER
-from toolkit.sheets.xmlscan import Doc, esc, esc_attr, set_attrs, unesc
+from toolkit.sheets.xmlscan import ATTR, Doc, esc, esc_attr, set_attrs, unesc
 
 NS_MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 NS_X14 = "http://schemas.microsoft.com/office/spreadsheetml/2009/9/main"
@@ -96,11 +96,10 @@ def code_names(raw: bytes, path: Path) -> MacroPlan:
     return MacroPlan(wb_name, names)
 
 
-def add_macro(raw: bytes, path: Path, request: MacroRequest,
-              date_time: tuple[int, int, int, int, int, int] | None = None) -> bytes:
-    """The workbook `raw` (an .xlsx) with the button path added; returns the new package."""
+def check_upgradable(raw: bytes, path: Path, sheet: str) -> None:
+    """Refuse, before any work, a workbook the buttons cannot be added to without loss."""
     pkg = Package(raw, path)
-    book_part, book, _, rels = _book(pkg)
+    _, book, _, rels = _book(pkg)
     if any(r.type == REL_VBA for r in rels):
         raise WorkbookError(bilingual(
             "这个工作簿已经带有宏（VBA 工程）：为免覆盖，请从不带宏的 .xlsx 升级",
@@ -112,11 +111,22 @@ def add_macro(raw: bytes, path: Path, request: MacroRequest,
             f"工作簿里已经有「{CONFIG_SHEET}」工作表：请删除或改名后再升级",
             f"the workbook already has a sheet {CONFIG_SHEET}; delete or rename it first"),
             path=path)
-    register = find_sheet(sheets, request.sheet)
+    register = find_sheet(sheets, sheet)
     if register is None or register.part is None:
-        raise WorkbookError(bilingual(f"没有名为「{request.sheet}」的工作表",
-                                      f"there is no worksheet named {request.sheet}"),
-                            path=path)
+        raise WorkbookError(bilingual(f"没有名为「{sheet}」的工作表",
+                                      f"there is no worksheet named {sheet}"), path=path)
+
+
+def add_macro(raw: bytes, path: Path, request: MacroRequest,
+              date_time: tuple[int, int, int, int, int, int]) -> bytes:
+    """The workbook `raw` (an .xlsx) with the button path added; returns the new package, its
+    entries stamped `date_time`."""
+    pkg = Package(raw, path)
+    book_part, book, _, rels = _book(pkg)
+    sheets = sheet_refs(book, rels)
+    check_upgradable(raw, path, request.sheet)
+    register = find_sheet(sheets, request.sheet)
+    assert register is not None and register.part is not None
     plan = code_names(raw, path)
 
     # The VBA project and the macro-enabled workbook content type.
@@ -192,9 +202,9 @@ def _add_rel(pkg: Package, source: str, rtype: str, target: str) -> str:
     """Add a relationship from `source`; returns its new Id."""
     name = pkg.rels_name(source)
     if not pkg.has(name):
-        pkg.put(name, ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'
-                       '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
-                       'relationships"></Relationships>').encode())
+        pkg.put(name, (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'
+                       b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+                       b'relationships"></Relationships>'))
     doc = Doc(pkg.read(name), name, b"Relationships")
     used = {unesc(el.attr(b"Id") or b"") for el in doc.all(b"Relationship")}
     k = len(used) + 1
@@ -220,31 +230,43 @@ def _free_name(pkg: Package, pattern: str) -> tuple[int, str]:
 
 def _add_buttons(pkg: Package, part: str, request: MacroRequest) -> None:
     sheet = Doc(pkg.read(part), part, b"worksheet", jump=frozenset({b"sheetData"}))
-    data = sheet.kid(b"sheetData")
-    tail = sheet.xml[data.end if data is not None else 0:]
-    if sheet.kid(b"legacyDrawing") is not None or b"controls>" in tail:
-        # A sheet with comments or its own controls: merging drawings is not done here.
-        raise WorkbookError(bilingual(
-            f"工作表「{request.sheet}」已有批注或控件：请先删除批注后再升级（之后可以重新添加）",
-            f"sheet {request.sheet} already has comments or controls; remove the comments "
-            "before upgrading (they can be added again afterwards)"), path=pkg.path)
-    # VML shape ids come in blocks of 1024 per drawing; take a block no other drawing uses.
-    blocks = {0}
-    for info in pkg.infos:
-        if info.filename.lower().endswith(".vml"):
-            for m in re.finditer(rb'data="([\d,]+)"', pkg.read(info.filename)):
-                blocks |= {int(x) for x in m.group(1).split(b",") if x}
-    block = max(blocks) + 1
     folder = posixpath.dirname(posixpath.dirname(part))  # xl/
-    _, vml_part = _free_name(pkg, posixpath.join(folder, "drawings/vmlDrawing{}.vml"))
-    vml_rid = _add_rel(pkg, part, REL_VML, "../" + posixpath.relpath(vml_part, folder))
     types = Doc(pkg.read("[Content_Types].xml"), "[Content_Types].xml", b"Types")
-    if not any((el.attr(b"Extension") or b"").lower() == b"vml" for el in types.all(b"Default")):
-        types.insert(types.root.inner_end, (f'<{types.p.decode()}Default Extension="vml" '
-                                            f'ContentType="{CT_VML}"/>').encode())
+    legacy = sheet.kid(b"legacyDrawing")
+    if legacy is not None:
+        # Comments (and older buttons) already have a VML drawing: the buttons join it.
+        rid = next((v for k, v in _attrs(legacy.attrs) if k.endswith(b":id")), b"").decode()
+        _, rels = pkg.rels(part)
+        rel = next((r for r in rels if r.id == rid and not r.external), None)
+        if rel is None or not pkg.has(rel.target):
+            raise WorkbookError(bilingual(
+                f"工作表「{request.sheet}」的批注绘图已损坏：请在 Excel 中打开并重新保存后再升级",
+                f"the drawing of sheet {request.sheet} is damaged; open and save it in Excel"),
+                path=pkg.path)
+        vml_part, vml = rel.target, pkg.read(rel.target)
+        first = max((int(n) for n in re.findall(rb"_x0000_s(\d+)", vml)), default=0) + 1
+    else:
+        # VML shape ids come in blocks of 1024 per drawing; take a block no drawing uses.
+        blocks = {0}
+        for info in pkg.infos:
+            if info.filename.lower().endswith(".vml"):
+                for m in re.finditer(rb'data="([\d,]+)"', pkg.read(info.filename)):
+                    blocks |= {int(x) for x in m.group(1).split(b",") if x}
+        block = max(blocks) + 1
+        first = block * 1024 + 1
+        _, vml_part = _free_name(pkg, posixpath.join(folder, "drawings/vmlDrawing{}.vml"))
+        vml = _vml(block)
+        rid = _add_rel(pkg, part, REL_VML, "../" + posixpath.relpath(vml_part, folder))
+        if not any((el.attr(b"Extension") or b"").lower() == b"vml"
+                   for el in types.all(b"Default")):
+            types.insert(types.root.inner_end, (f'<{types.p.decode()}Default Extension="vml" '
+                                                f'ContentType="{CT_VML}"/>').encode())
+        sheet.insert_in_order(b"legacyDrawing", (
+            f'<{sheet.p.decode()}legacyDrawing xmlns:r="{NS_REL}" r:id="{rid}"/>').encode(),
+            WS_ORDER)
     shapes, controls = [], []
     for i, button in enumerate(request.buttons):
-        spid = block * 1024 + 1 + i
+        spid = first + i
         col = request.first_column - 1 + 2 * i  # 0-based, two columns per button
         _, ctrl_part = _free_name(pkg, posixpath.join(folder, "ctrlProps/ctrlProp{}.xml"))
         pkg.put(ctrl_part, b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'
@@ -255,15 +277,45 @@ def _add_buttons(pkg: Package, part: str, request: MacroRequest) -> None:
         shapes.append(_vml_shape(button, spid, col, i))
         controls.append(_control(button, spid, ctrl_rid, col, i))
     pkg.put("[Content_Types].xml", b"".join(types.render()))
-    pkg.put(vml_part, _vml(block, shapes))
-    sheet.insert_in_order(b"legacyDrawing", (f'<{sheet.p.decode()}legacyDrawing xmlns:r="{NS_REL}"'
-                                             f' r:id="{vml_rid}"/>').encode(), WS_ORDER)
-    p = sheet.p.decode()
-    sheet.insert_in_order(b"controls", (
-        f'<mc:AlternateContent xmlns:mc="{NS_MC}" xmlns:x14="{NS_X14}" xmlns:xdr="{NS_XDR}" '
-        f'xmlns:r="{NS_REL}"><mc:Choice Requires="x14"><{p}controls>' + "".join(controls)
-        + f"</{p}controls></mc:Choice></mc:AlternateContent>").encode(), WS_ORDER)
+    pkg.put(vml_part, _add_shapes(vml, first, first + len(shapes) - 1, "".join(shapes)))
+    data = sheet.kid(b"sheetData")
+    close = re.compile(rb"</(?:[\w.-]+:)?controls>").search(
+        sheet.xml, data.end if data is not None else sheet.root.tag_end)
+    if close is not None:  # the sheet has form controls already: ours join them
+        sheet.insert(close.start(), "".join(controls).encode())
+    else:
+        p = sheet.p.decode()
+        sheet.insert_in_order(b"controls", (
+            f'<mc:AlternateContent xmlns:mc="{NS_MC}"><mc:Choice xmlns:x14="{NS_X14}" '
+            f'Requires="x14"><{p}controls>' + "".join(controls)
+            + f"</{p}controls></mc:Choice></mc:AlternateContent>").encode(), WS_ORDER)
     pkg.put(part, b"".join(sheet.render()))
+
+
+def _attrs(raw: bytes) -> list[tuple[bytes, bytes]]:
+    return [(m.group(1), m.group(2) if m.group(2) is not None else m.group(3) or b"")
+            for m in ATTR.finditer(raw)]
+
+
+def _add_shapes(vml: bytes, first: int, last: int, shapes: str) -> bytes:
+    """`vml` with the button shapes appended, the button shape type declared once and the
+    drawing's id blocks covering the new shape ids."""
+    end = vml.rfind(b"</xml>")
+    if end < 0 or b"urn:schemas-microsoft-com:vml" not in vml:
+        raise WorkbookError(bilingual("工作表的批注绘图不是 Excel 的 VML 格式",
+                                      "the sheet's drawing is not Excel VML"))
+    extra = shapes.encode()
+    if b'id="_x0000_t201"' not in vml:
+        extra = _SHAPETYPE.encode() + extra
+    vml = vml[:end] + extra + vml[end:]
+    needed = {first // 1024, last // 1024}
+    m = re.search(rb'(<o:idmap\b[^>]*\bdata=")([\d,]*)(")', vml)
+    if m is not None:
+        have = {int(x) for x in m.group(2).split(b",") if x}
+        if not needed <= have:
+            data = ",".join(str(b) for b in sorted(have | needed)).encode()
+            vml = vml[:m.start(2)] + data + vml[m.end(2):]
+    return vml
 
 
 def _anchor(col: int) -> tuple[int, int, int, int]:
@@ -290,16 +342,19 @@ def _vml_shape(button: Button, spid: int, col: int, i: int) -> str:
         "</x:ClientData></v:shape>")
 
 
-def _vml(block: int, shapes: list[str]) -> bytes:
+_SHAPETYPE = (
+    '<v:shapetype id="_x0000_t201" coordsize="21600,21600" o:spt="201" '
+    'path="m,l,21600r21600,l21600,xe"><v:stroke joinstyle="miter"/>'
+    '<v:path shadowok="f" o:extrusionok="f" strokeok="f" fillok="f" o:connecttype="rect"/>'
+    '<o:lock v:ext="edit" shapetype="t"/></v:shapetype>')
+
+
+def _vml(block: int) -> bytes:
     return (
         '<xml xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:'
         'office" xmlns:x="urn:schemas-microsoft-com:office:excel">'
         f'<o:shapelayout v:ext="edit"><o:idmap v:ext="edit" data="{block}"/></o:shapelayout>'
-        '<v:shapetype id="_x0000_t201" coordsize="21600,21600" o:spt="201" '
-        'path="m,l,21600r21600,l21600,xe"><v:stroke joinstyle="miter"/>'
-        '<v:path shadowok="f" o:extrusionok="f" strokeok="f" fillok="f" o:connecttype="rect"/>'
-        '<o:lock v:ext="edit" shapetype="t"/></v:shapetype>' + "".join(shapes) + "</xml>"
-    ).encode()
+        "</xml>").encode()
 
 
 def _control(button: Button, spid: int, rid: str, col: int, i: int) -> str:
@@ -310,7 +365,9 @@ def _control(button: Button, spid: int, rid: str, col: int, i: int) -> str:
                 f"<xdr:row>{r}</xdr:row><xdr:rowOff>0</xdr:rowOff>")
 
     return (
-        f'<mc:AlternateContent><mc:Choice Requires="x14"><control shapeId="{spid}" r:id="{rid}" '
+        f'<mc:AlternateContent xmlns:mc="{NS_MC}"><mc:Choice xmlns:x14="{NS_X14}" '
+        f'xmlns:xdr="{NS_XDR}" xmlns:r="{NS_REL}" Requires="x14">'
+        f'<control shapeId="{spid}" r:id="{rid}" '
         f'name="Button {i + 1}"><controlPr defaultSize="0" print="0" autoFill="0" autoPict="0" '
         f'macro="[0]!{esc_attr(button.macro)}"><anchor moveWithCells="1">'
         f"<from>{point(c1, r1)}</from><to>{point(c2, r2)}</to></anchor></controlPr></control>"
@@ -334,5 +391,5 @@ def _config_xml(rows: Sequence[tuple[str, str, str]]) -> bytes:
         '<col min="2" max="2" width="60" customWidth="1"/>'
         '<col min="3" max="3" width="70" customWidth="1"/></cols><sheetData>'
     ).encode() + b"".join(body) + (
-        '</sheetData><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" '
-        'footer="0.3"/></worksheet>').encode()
+        b'</sheetData><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" '
+        b'footer="0.3"/></worksheet>')

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import olefile
 
 from toolkit.vba.cfb import Storage, write_cfb
-from toolkit.vba.compression import decompress
 from toolkit.vba.compression import compress as ovba_compress
+from toolkit.vba.compression import decompress
 
 CODE_PAGE = 1252  # the sources are ASCII (a test holds them to it): any Windows locale reads them
 ENCODING = "cp1252"

@@ -26,7 +26,8 @@ def source_modules(folder: Path = TEMPLATES) -> list[Module]:
             text = path.read_bytes().decode("ascii")
         except FileNotFoundError:
             raise ToolkitError(bilingual(
-                f"找不到宏的源文件 {path}：带按钮的登记表需要从源码目录安装本工具（pip install -e）",
+                f"找不到宏的源文件 {path}：带按钮的登记表需要从源码目录安装本工具"
+                "（pip install -e）",
                 f"the VBA source {path} is missing; the button register needs the toolkit "
                 "installed from its source folder (pip install -e)")) from None
         except UnicodeDecodeError:
