@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from toolkit.cli import check, codes, demo, init  # noqa: F401  (each registers its command)
+from toolkit.cli import check, codes, demo, init, watch  # noqa: F401  (each registers its command)
 from toolkit.cli.app import cli, main
 
 __all__ = ["cli", "main"]
