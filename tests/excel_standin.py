@@ -53,6 +53,20 @@ class Range:
                 self.sheet.put((r1 + i, c1 + j), v)
 
     @property
+    def formula(self) -> Any:
+        """As Excel gives Range.Formula: the formula where there is one, else the value as text."""
+        self.sheet.book.calls.append(("formula", self.sheet.name))
+        (r1, c1), (r2, c2) = self.first, self.last
+        out = []
+        for r in range(r1, r2 + 1):
+            row = []
+            for c in range(c1, c2 + 1):
+                v = self.sheet.formulas.get((r, c), self.sheet.cells.get((r, c)))
+                row.append("" if v is None else v if isinstance(v, str) else str(v))
+            out.append(tuple(row))
+        return tuple(out)
+
+    @property
     def number_format(self) -> str:
         return self.sheet.formats.get(self.first, "General")
 
@@ -77,7 +91,7 @@ class Sheet:
         self.formulas.pop(cell, None)
         if isinstance(v, str) and v.startswith("="):
             self.formulas[cell] = v  # Excel takes it for a formula
-            self.cells[cell] = "<formula>"
+            self.cells[cell] = f"<value of {v}>"
         elif isinstance(v, str) and v.startswith("'"):
             self.cells[cell] = v[1:]  # the apostrophe marks text
         elif v is not None and v != "":
@@ -167,7 +181,8 @@ class Book:
                             v = datetime(v.year, v.month, v.day)
                         if isinstance(v, int) and not isinstance(v, bool):
                             v = float(v)
-                        sheet.put((r, c), v)
+                        if v != "":
+                            sheet.cells[(r, c)] = v  # constants, as typed
         finally:
             wb.close()
         book.calls.clear()

@@ -69,11 +69,13 @@ def _validate(book: Any) -> str | None:
     sheets, names = _read(book)
     plan = button.check_sheets(book.fullname, sheets, names, _now())
     register = book.sheets[plan.data.register_sheet]
-    for col in plan.columns:  # one call per column
-        end = (col.first_row + len(col.values) - 1, col.column)
-        register.range((col.first_row, col.column), end).options(transpose=True).value = col.values
+    for col in plan.columns:  # one write per column (and a formula read for a staff column)
+        cells = register.range((col.first_row, col.column),
+                               (col.first_row + len(col.values) - 1, col.column))
+        values = col.with_formulas(cells.formula) if col.before is not None else col.values
+        cells.options(transpose=True).value = values
         if col.number_format:
-            register.range((col.first_row, col.column), end).number_format = col.number_format
+            cells.number_format = col.number_format
     report = book.sheets[REPORT_SHEET] if REPORT_SHEET in names else book.sheets.add(
         REPORT_SHEET, after=book.sheets[len(names) - 1])
     report.clear_contents()

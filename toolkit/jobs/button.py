@@ -23,8 +23,6 @@ from toolkit.sheets.reader import (
     rule_sheet_from_rows,
 )
 
-_FORMULA_START = ("=", "+", "-", "@")
-
 
 @dataclass
 class ColumnArray:
@@ -32,8 +30,26 @@ class ColumnArray:
 
     column: int  # 1-based
     first_row: int
-    values: list[CellValue]
+    values: list[Any]
     number_format: str | None = None
+    # A staff column (投诉编号, 责任部门): the values it had, so that cells holding a formula get
+    # their formula back instead of its value (see with_formulas).
+    before: list[CellValue] | None = None
+
+    def with_formulas(self, formulas: Any) -> list[Any]:
+        """The values to write, with each unchanged formula cell given its formula again.
+        `formulas` is what Excel's Range.Formula gave for the same cells (one per row)."""
+        if self.before is None:
+            return self.values
+        flat = [f[0] if isinstance(f, (list, tuple)) else f for f in
+                (formulas if isinstance(formulas, (list, tuple)) else [formulas])]
+        out = list(self.values)
+        for i, (formula, old) in enumerate(zip(flat, self.before, strict=False)):
+            # A text cell reading "=x" has the same formula and value; a real formula differs.
+            if isinstance(formula, str) and formula.startswith("=") and formula != old \
+                    and safe(old) == out[i]:
+                out[i] = formula
+        return out
 
 
 @dataclass
@@ -87,17 +103,15 @@ def check_sheets(path: str, sheets: Mapping[str, list[list[Any]]], names: list[s
     columns: list[ColumnArray] = []
     for c in edit.columns:
         key = next((k for k, i in data.headers.index.items() if i + 1 == c.column), None)
-        if key is not None and not BY_KEY[key].toolkit:
-            # A staff column (投诉编号, 责任部门): only the filled blanks, so a formula a person
-            # keeps elsewhere in the column is never replaced by its value.
-            columns += _runs(c.column, c.values)
-            continue
+        staff = key is not None and not BY_KEY[key].toolkit
         first = min([*c.values, data.header_row + 1])
         last = max([*c.values, last_row])
-        values = [_cell(current, r, c.column) for r in range(first, last + 1)]
+        before = [_cell(current, r, c.column) for r in range(first, last + 1)]
+        values = list(before)
         for r, v in c.values.items():
             values[r - first] = v
-        columns.append(ColumnArray(c.column, first, [safe(v) for v in values], c.number_format))
+        columns.append(ColumnArray(c.column, first, [safe(v) for v in values], c.number_format,
+                                   before if staff else None))
     owned = report_sheet(result, data)
     report: list[list[Any]] = [[safe(v) for v in row] for row in owned.rows]
     for (r, k), target in owned.links.items():
@@ -109,17 +123,6 @@ def check_sheets(path: str, sheets: Mapping[str, list[list[Any]]], names: list[s
     return ButtonCheck(result, data, columns, report, message)
 
 
-def _runs(column: int, values: Mapping[int, CellValue]) -> list[ColumnArray]:
-    """Consecutive changed rows, each run one array."""
-    out: list[ColumnArray] = []
-    for r in sorted(values):
-        if out and out[-1].first_row + len(out[-1].values) == r:
-            out[-1].values.append(safe(values[r]))
-        else:
-            out.append(ColumnArray(column, r, [safe(values[r])]))
-    return out
-
-
 def _cell(rows: Sequence[Sequence[Any]], row: int, column: int) -> CellValue:
     if row - 1 < len(rows) and column - 1 < len(rows[row - 1]):
         value = rows[row - 1][column - 1]
@@ -128,8 +131,10 @@ def _cell(rows: Sequence[Sequence[Any]], row: int, column: int) -> CellValue:
 
 
 def safe(value: Any) -> Any:
-    """Text that Excel would take for a formula is written as text (a leading apostrophe)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    """Text is written as text: Excel parses a string given to Range.Value as if typed, so
+    "=1+1" would become a formula and "2611-0001" or "0571" a date or a number. A leading
+    apostrophe keeps it text and is not part of the cell's value."""
+    if isinstance(value, str) and value:
         return "'" + value
     return value
 
