@@ -9,7 +9,7 @@ from pathlib import Path
 
 import toolkit
 from toolkit.errors import UsageError, WorkbookError, bilingual
-from toolkit.register import TOOLKIT_COLUMNS
+from toolkit.register import BY_KEY, TOOLKIT_COLUMNS
 from toolkit.sheets.atomic import write_atomic
 from toolkit.sheets.macro import (
     CONFIG_CODE_NAME,
@@ -22,6 +22,7 @@ from toolkit.sheets.macro import (
 from toolkit.sheets.package import Package
 from toolkit.sheets.reader import read_workbook
 from toolkit.sheets.template import build_register
+from toolkit.sheets.writer import WorkbookEdit, save_edit
 from toolkit.vba.project import build_project, document_module, read_sources
 from toolkit.vba.sources import source_modules
 
@@ -118,9 +119,23 @@ def init_macro(book: Path, *, source: Path | None = None, interpreter: str | Non
     else:
         with tempfile.TemporaryDirectory(prefix=".complaints-", dir=book.parent) as tmp:
             plain = build_register(Path(tmp) / "register.xlsx", english=english)
+            _add_highlights(plain)
             data = macro_workbook(plain.read_bytes(), plain, interpreter=interpreter,
                                   english=english, date_time=stamp)
     return write_atomic(book, data)
+
+
+def _add_highlights(path: Path) -> None:
+    """The conditional formats `check` keys on its columns, so that the first click of 校验
+    (which writes values only) already shows them."""
+    from toolkit.check import highlights
+
+    data = read_workbook(path).data
+    index = dict(data.headers.index)
+    headers = {k: data.headers.header(k) for k in index}
+    lang = "en" if all(data.headers.header(k) == BY_KEY[k].en for k in index) else "zh"
+    save_edit(path, WorkbookEdit(data.register_sheet, highlights=highlights(index, headers, lang)),
+              expected=None, backups=0)
 
 
 def _read(path: Path) -> bytes:
