@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import olefile
 import pytest
@@ -80,3 +81,11 @@ def test_module_names_are_checked() -> None:
         build_project([Module("两个", "Attribute VB_Name = \"x\"\r\n")])
     with pytest.raises(ValueError):
         build_project([Module("A", ""), Module("a", "")])
+
+
+def test_the_excel_extra_pins_the_xlwings_of_the_bas_module() -> None:
+    bas = (TEMPLATES / "xlwings.bas").read_text(encoding="ascii")
+    version = re.search(r"^'Version: (\S+)", bas, re.M)
+    assert version is not None
+    pyproject = (TEMPLATES.parent / "pyproject.toml").read_text(encoding="utf-8")
+    assert f'excel = ["xlwings=={version.group(1)}"]' in pyproject
