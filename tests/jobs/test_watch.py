@@ -90,3 +90,26 @@ def test_a_libreoffice_lock_means_open(tmp_path: Path) -> None:
 def test_watch_command_refuses_a_missing_file(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["watch", str(tmp_path / "none.xlsx")])
     assert result.exit_code == 2
+
+
+def test_ctrl_c_stops_the_command_cleanly(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    book = make_register(tmp_path / "台账.xlsx", [good_row()])
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from toolkit.cli import main; main()", "watch", str(book),
+         "--debounce", "0.2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()  # blocks until the watcher is running
+        assert str(book) in first
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=TIMEOUT)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert "stopped watching" in out
+    assert "Traceback" not in err
