@@ -116,3 +116,25 @@ def test_init_macro_makes_a_register_with_buttons(tmp_path: Path) -> None:
                                                         "MonthlyStatistics"]
     check = CliRunner().invoke(cli, ["check", str(book), "--dry-run"])
     assert check.exit_code == 0, check.output
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_opens_the_upgraded_register_with_vba_buttons_and_comment(
+        upgraded: tuple[Path, Path], libreoffice, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+
+    _, new = upgraded
+    done = subprocess.run(
+        [libreoffice.soffice, f"-env:UserInstallation={libreoffice.profile.as_uri()}",
+         "--headless", "--norestore", "--convert-to", "ods", "--outdir", str(tmp_path),
+         str(new)], capture_output=True, text=True, timeout=180, check=False)
+    ods = tmp_path / (new.stem + ".ods")
+    assert ods.exists(), done.stdout + done.stderr
+    with zipfile.ZipFile(ods) as z:
+        content = z.read("content.xml").decode()
+        names = z.namelist()
+    assert "Basic/VBAProject/ComplaintToolkit.xml" in names
+    targets = re.findall(r"vnd\.sun\.star\.script:VBAProject\.ComplaintToolkit\.(\w+)\?", content)
+    assert targets == ["Validate", "ApprovalForms", "MonthlyStatistics"]
+    assert "<office:annotation" in content  # the staff comment on A1 is still there
+    assert "留空由工具填写" in content

@@ -16,6 +16,7 @@ from toolkit.register import BY_KEY, REQUIRED_HEADERS, CellValue, HeaderMap, Reg
 from toolkit.rules.engine import CheckResult, run_check
 from toolkit.rules.tables import REPORT_SHEET, RULE_SHEETS
 from toolkit.sheets.lock import Fingerprint
+from toolkit.sheets.macro import CONFIG_SHEET
 from toolkit.sheets.reader import (
     REGISTER_SHEET,
     Workbook,
@@ -70,7 +71,8 @@ def sheets_to_read(names: Sequence[str]) -> list[str]:
     wanted = [n for n in names if n in RULE_SHEETS]
     if REGISTER_SHEET in names:
         return [REGISTER_SHEET, *wanted]
-    return [n for n in names if n not in RULE_SHEETS and n != REPORT_SHEET] + wanted
+    skip = {REPORT_SHEET, CONFIG_SHEET, *RULE_SHEETS}
+    return [n for n in names if n not in skip] + wanted
 
 
 def register_data(path: str, sheets: Mapping[str, list[list[Any]]],
