@@ -93,13 +93,14 @@ def watch(
     changed = threading.Event()
     observer = Observer()
     observer.schedule(_Changes(path, changed), str(path.parent), recursive=False)
-    observer.start()
     ours: Stat | None = None  # what the file looked like after our own write
     reported_open: Stat | None = None
-    say("watching", bilingual(f"正在监视 {path}：保存并关闭后自动校验（Ctrl+C 停止）",
-                              f"watching {path}: checked after each save and close "
-                              "(Ctrl+C stops)"))
     try:
+        # Everything from here on is inside the try, so Ctrl+C at any moment stops cleanly.
+        observer.start()
+        say("watching", bilingual(f"正在监视 {path}：保存并关闭后自动校验（Ctrl+C 停止）",
+                                  f"watching {path}: checked after each save and close "
+                                  "(Ctrl+C stops)"))
         while not stop.is_set():
             if not changed.wait(0.5):  # short waits so Ctrl+C and `stop` are seen promptly
                 continue
@@ -127,8 +128,9 @@ def watch(
     except KeyboardInterrupt:
         pass
     finally:
-        observer.stop()
-        observer.join(timeout=5)
+        if observer.is_alive():
+            observer.stop()
+            observer.join(timeout=5)
     say("stopped", bilingual("已停止监视", "stopped watching"))
 
 
