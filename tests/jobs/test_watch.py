@@ -101,6 +101,8 @@ def test_ctrl_c_stops_the_command_cleanly(tmp_path: Path) -> None:
     proc = subprocess.Popen(
         [sys.executable, "-c", "from toolkit.cli import main; main()", "watch", str(book),
          "--debounce", "0.2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    guard = threading.Timer(TIMEOUT, proc.kill)  # a bound on the blocking read below
+    guard.start()
     try:
         assert proc.stdout is not None
         first = proc.stdout.readline()  # blocks until the watcher is running
@@ -108,6 +110,7 @@ def test_ctrl_c_stops_the_command_cleanly(tmp_path: Path) -> None:
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=TIMEOUT)
     finally:
+        guard.cancel()
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 0, err
