@@ -138,3 +138,15 @@ def test_libreoffice_opens_the_upgraded_register_with_vba_buttons_and_comment(
     assert targets == ["Validate", "ApprovalForms", "MonthlyStatistics"]
     assert "<office:annotation" in content  # the staff comment on A1 is still there
     assert "留空由工具填写" in content
+
+
+def test_captions_follow_the_workbook_language(tmp_path: Path) -> None:
+    from toolkit.sheets.template import build_register
+
+    old = build_register(tmp_path / "register.xlsx", english=True)
+    new = tmp_path / "register.xlsm"
+    assert CliRunner().invoke(cli, ["init", "--macro", "--from", str(old), str(new)]).exit_code == 0
+    with zipfile.ZipFile(new) as z:
+        vml = z.read("xl/drawings/vmlDrawing1.vml").decode()
+    assert re.findall(r"<font[^>]*>([^<]*)</font>", vml) == ["Validate", "Approval forms",
+                                                             "Monthly statistics"]

@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 import sys
 import tempfile
+from datetime import datetime
 from pathlib import Path
 
 import toolkit
 from toolkit.errors import UsageError, WorkbookError, bilingual
 from toolkit.register import BY_KEY, TOOLKIT_COLUMNS
+from toolkit.rules.engine import load_rules
 from toolkit.sheets.atomic import write_atomic
 from toolkit.sheets.macro import (
     CONFIG_CODE_NAME,
@@ -77,7 +79,9 @@ def macro_workbook(raw: bytes, path: Path, *, interpreter: str | None, english: 
     for m in sources:
         if back.get(m.name) != m.source.replace("\r\n", "\n").replace("\n", "\r\n"):
             raise WorkbookError(f"the built VBA project does not read back ({m.name})")
-    request = MacroRequest(project, data.register_sheet, BUTTONS["en" if english else "zh"],
+    # Button captions in the workbook's language (its 设置 sheet), English when asked.
+    lang = "en" if english else load_rules(data).settings.language
+    request = MacroRequest(project, data.register_sheet, BUTTONS.get(lang, BUTTONS["zh"]),
                            data.last_column + missing + 2, config_rows(interpreter))
     stamp = date_time or _now()
     out = add_macro(raw, path, request, stamp)
@@ -94,10 +98,8 @@ def macro_workbook(raw: bytes, path: Path, *, interpreter: str | None, english: 
 
 
 def _now() -> tuple[int, int, int, int, int, int]:
-    import time
-
-    t = time.localtime()
-    return (max(t.tm_year, 1980), t.tm_mon, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec)
+    t = datetime.now()
+    return (t.year, t.month, t.day, t.hour, t.minute, t.second)
 
 
 def init_macro(book: Path, *, source: Path | None = None, interpreter: str | None = None,
