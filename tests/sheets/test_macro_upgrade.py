@@ -11,6 +11,7 @@ import pytest
 import python_calamine as calamine
 from click.testing import CliRunner
 from conftest import read_parts
+from package_check import package_problems
 
 from toolkit.cli import cli
 from toolkit.sheets.macro import CONFIG_SHEET
@@ -60,6 +61,7 @@ def test_everything_of_the_old_register_is_kept(upgraded: tuple[Path, Path]) -> 
     vml_before = before["xl/drawings/vmlDrawing1.vml"].decode()
     vml_after = after["xl/drawings/vmlDrawing1.vml"].decode()
     assert vml_after.startswith(vml_before[:vml_before.rindex("</xml>")])
+    assert package_problems(new) == []
     old_sheets, new_sheets = sheets(old), sheets(new)
     assert {n: v for n, v in new_sheets.items() if n != CONFIG_SHEET} == old_sheets
     assert read_sources(after["xl/vbaProject.bin"])["ComplaintToolkit"] == \

@@ -14,6 +14,7 @@ import pytest
 import python_calamine as calamine
 from defusedxml import ElementTree
 from oletools.olevba import VBA_Parser
+from package_check import package_problems
 
 from toolkit.jobs.macro import build_template
 from toolkit.sheets.macro import CONFIG_SHEET
@@ -30,6 +31,10 @@ def fresh(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_committed_template_is_what_the_build_script_makes(fresh: Path) -> None:
     assert TEMPLATE.read_bytes() == fresh.read_bytes(), "run scripts/build-xlsm-template"
+
+
+def test_the_package_is_well_formed() -> None:
+    assert package_problems(TEMPLATE) == []
 
 
 def vba_sources(path: Path) -> dict[str, str]:

@@ -45,7 +45,10 @@ CT_CTRL = "application/vnd.ms-excel.controlproperties+xml"
 CONFIG_SHEET = "xlwings.conf"
 CONFIG_CODE_NAME = "xlwingsConf"
 WORKBOOK_CODE_NAME = "ThisWorkbook"
-_BOOK_ORDER = (b"fileVersion", b"fileSharing", b"workbookPr")
+_BOOK_ORDER = tuple(x.encode() for x in (
+    "fileVersion fileSharing workbookPr workbookProtection bookViews sheets functionGroups "
+    "externalReferences definedNames calcPr oleSize customWorkbookViews pivotCaches smartTagPr "
+    "smartTagTypes webPublishing fileRecoveryPr webPublishObjects extLst").split())
 # A button is 2 columns wide and 2 rows high, in points as Excel measures default cells.
 _COL_PT, _ROW_PT = 48, 15
 
@@ -133,7 +136,8 @@ def add_macro(raw: bytes, path: Path, request: MacroRequest,
     folder = posixpath.dirname(book_part)
     vba_part = posixpath.join(folder, "vbaProject.bin")
     pkg.put(vba_part, request.vba_project)
-    _add_rel(pkg, book_part, REL_VBA, "vbaProject.bin")
+    rels.append(Rel(_add_rel(pkg, book_part, REL_VBA, "vbaProject.bin"), REL_VBA, vba_part,
+                    False))  # so that the sheet added below takes another Id
     types = Doc(pkg.read("[Content_Types].xml"), "[Content_Types].xml", b"Types")
     for el in types.all(b"Override"):
         if unesc(el.attr(b"PartName") or b"").lstrip("/") == book_part:
@@ -145,7 +149,7 @@ def add_macro(raw: bytes, path: Path, request: MacroRequest,
     pr = book.kid(b"workbookPr")
     if pr is None:
         book.insert_in_order(b"workbookPr", b"<%sworkbookPr codeName=\"%s\"/>" % (
-            book.p, plan.workbook_code_name.encode()), _BOOK_ORDER + (b"bookViews",))
+            book.p, plan.workbook_code_name.encode()), _BOOK_ORDER)
     elif pr.attr(b"codeName") is None:
         book.replace(pr, set_attrs(book.text(pr), codeName=plan.workbook_code_name.encode()))
     names = iter(plan.sheet_code_names)
