@@ -86,6 +86,7 @@ def test_check_on_the_upgraded_workbook_keeps_the_buttons(upgraded: tuple[Path, 
     for name in ("xl/vbaProject.bin", "xl/drawings/vmlDrawing1.vml", "xl/ctrlProps/ctrlProp2.xml"):
         assert after[name] == before[name]
     assert after["xl/worksheets/sheet1.xml"].count(b"macro=\"[0]!") == 4  # 3 ours + the old one
+    assert package_problems(new) == []
 
 
 def test_an_existing_vba_project_is_never_overwritten(make_register: Callable[..., Path]
@@ -116,6 +117,7 @@ def test_init_macro_makes_a_register_with_buttons(tmp_path: Path) -> None:
         sheet = z.read("xl/worksheets/sheet1.xml").decode()
     assert re.findall(r'macro="\[0\]!(\w+)"', sheet) == ["Validate", "ApprovalForms",
                                                         "MonthlyStatistics"]
+    assert package_problems(book) == []
     check = CliRunner().invoke(cli, ["check", str(book), "--dry-run"])
     assert check.exit_code == 0, check.output
 
@@ -150,5 +152,12 @@ def test_captions_follow_the_workbook_language(tmp_path: Path) -> None:
     assert CliRunner().invoke(cli, ["init", "--macro", "--from", str(old), str(new)]).exit_code == 0
     with zipfile.ZipFile(new) as z:
         vml = z.read("xl/drawings/vmlDrawing1.vml").decode()
+    names = re.findall(r'<control [^>]*name="([^"]*)"', vml + z_sheet(new))
+    assert len(names) == len(set(names)) == 3
     assert re.findall(r"<font[^>]*>([^<]*)</font>", vml) == ["Validate", "Approval forms",
                                                              "Monthly statistics"]
+
+
+def z_sheet(path: Path) -> str:
+    with zipfile.ZipFile(path) as z:
+        return z.read("xl/worksheets/sheet1.xml").decode()
