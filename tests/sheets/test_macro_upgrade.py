@@ -62,6 +62,9 @@ def test_everything_of_the_old_register_is_kept(upgraded: tuple[Path, Path]) -> 
     vml_after = after["xl/drawings/vmlDrawing1.vml"].decode()
     assert vml_after.startswith(vml_before[:vml_before.rindex("</xml>")])
     assert package_problems(new) == []
+    names = re.findall(r'<control [^>]*name="([^"]*)"', after["xl/worksheets/sheet1.xml"].decode())
+    spids = re.findall(r'_x0000_s(\d+)', vml_after)
+    assert len(names) == len(set(names)) == 4 and len(spids) == len(set(spids))
     old_sheets, new_sheets = sheets(old), sheets(new)
     assert {n: v for n, v in new_sheets.items() if n != CONFIG_SHEET} == old_sheets
     assert read_sources(after["xl/vbaProject.bin"])["ComplaintToolkit"] == \
