@@ -130,10 +130,14 @@ def test_forms_for_the_selected_case_or_all(tmp_path: Path,
 
     def forms_from_result(result: Any, **kwargs: Any) -> Any:
         calls.append(kwargs)
-        return types.SimpleNamespace(written=[tmp_path / "审批表" / "2611-0001_客户.docx"])
+        form = types.SimpleNamespace(path=kwargs["out_dir"] / "2611-0001_客户.docx",
+                                     status="written")
+        return types.SimpleNamespace(forms=[form], out_dir=kwargs["out_dir"])
 
-    monkeypatch.setitem(sys.modules, "toolkit.jobs.forms",
-                        types.SimpleNamespace(forms_from_result=forms_from_result))
+    # The surface of toolkit.jobs.forms the button uses.
+    monkeypatch.setitem(sys.modules, "toolkit.jobs.forms", types.SimpleNamespace(
+        forms_from_result=forms_from_result, FORMS_FOLDER="审批表",
+        find_template=lambda book: None))
     book = Book.from_file(register(tmp_path))
     book.selection = Selection(book.sheets["投诉记录"], 3)
     excel.approval_forms(book)
@@ -141,6 +145,7 @@ def test_forms_for_the_selected_case_or_all(tmp_path: Path,
                                else book.sheets["投诉记录"], 1)
     excel.approval_forms(book)
     assert [c["rows"] for c in calls] == [[3], None]
+    assert calls[0]["out_dir"] == tmp_path / "审批表"
     assert all("1 份审批表" in text for text, _ in book.app.alerts)
 
 

@@ -152,18 +152,24 @@ def approval_forms(path: str, sheets: Mapping[str, list[list[Any]]], names: list
                    as_of: datetime, *, sheet: str | None, row: int | None) -> str:
     """The approval form of the selected case, or of every case needing approval; returns the
     line to show."""
-    forms_from_result = import_module("toolkit.jobs.forms").forms_from_result
+    forms = import_module("toolkit.jobs.forms")
     data = register_data(path, sheets, names)
     result = run_check(data, as_of, workbook_name=Path(path).name)
     chosen = selected_row(data, sheet, row)
-    outcome = forms_from_result(result, rows=[chosen] if chosen else None, out_dir=None)
-    written = list(getattr(outcome, "written", []) or [])
-    if not written:
+    book = Path(path)
+    outcome = forms.forms_from_result(
+        result, rows=[chosen] if chosen else None, out_dir=book.parent / forms.FORMS_FOLDER,
+        template=forms.find_template(book))
+    made = [f for f in outcome.forms if f.status != "skipped"]
+    skipped = len(outcome.forms) - len(made)
+    if not outcome.forms:
         return bilingual("没有需要审批的投诉，未生成审批表",
                          "no case needs approval; no form written")
-    folder = Path(written[0]).parent
-    return bilingual(f"已生成 {len(written)} 份审批表，在 {folder}",
-                     f"{len(written)} approval form(s) written to {folder}")
+    note = bilingual(f"；{skipped} 份因同名文件不是本工具生成而跳过",
+                     f"; {skipped} skipped (a file not made by the toolkit is in the way)"
+                     ) if skipped else ""
+    return bilingual(f"已生成 {len(made)} 份审批表，在 {outcome.out_dir}",
+                     f"{len(made)} approval form(s) in {outcome.out_dir}") + note
 
 
 def previous_month(as_of: datetime) -> str:

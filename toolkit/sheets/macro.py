@@ -372,7 +372,8 @@ def _control(button: Button, spid: int, rid: str, col: int, i: int) -> str:
         f'<mc:AlternateContent xmlns:mc="{NS_MC}"><mc:Choice xmlns:x14="{NS_X14}" '
         f'xmlns:xdr="{NS_XDR}" xmlns:r="{NS_REL}" Requires="x14">'
         f'<control shapeId="{spid}" r:id="{rid}" '
-        f'name="Button {spid % 1024}"><controlPr defaultSize="0" print="0" autoFill="0" autoPict="0" '
+        f'name="Button {spid % 1024}"><controlPr defaultSize="0" print="0" autoFill="0" '
+        'autoPict="0" '
         f'macro="[0]!{esc_attr(button.macro)}"><anchor moveWithCells="1">'
         f"<from>{point(c1, r1)}</from><to>{point(c2, r2)}</to></anchor></controlPr></control>"
         "</mc:Choice></mc:AlternateContent>")
