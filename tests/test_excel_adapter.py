@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 from excel_standin import Book, Selection
-from workbooks import good_row, make_register, sheet_rows
+from helpers import good_row, make_register, sheet_rows
 
 import toolkit.excel as excel
-from toolkit.check import check_workbook
 from toolkit.jobs.button import previous_month, safe
+from toolkit.jobs.check import check_workbook
 from toolkit.register import BY_KEY, TOOLKIT_COLUMNS
 
 AS_OF = datetime(2026, 11, 24, 9, 0)

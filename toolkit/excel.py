@@ -13,7 +13,7 @@ from typing import Any
 
 from toolkit.errors import ToolkitError, bilingual
 from toolkit.jobs import button
-from toolkit.rules.tables import REPORT_SHEET
+from toolkit.layout import REPORT_SHEET
 
 log = logging.getLogger("toolkit.excel")
 TITLE = "投诉管理工具 complaint toolkit"

@@ -6,7 +6,7 @@ import subprocess
 from pathlib import Path
 
 from click.testing import CliRunner
-from workbooks import good_row, make_register, sheet_rows
+from helpers import good_row, make_register, sheet_rows
 
 from toolkit.cli import cli
 from toolkit.jobs.shortcut import complaints_command, exec_argv, install

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from workbooks import good_row, make_register, sheet_rows
+from helpers import good_row, make_register, sheet_rows
 
 from toolkit.cli import cli
 from toolkit.jobs.watch import WatchEvent, is_open, watch

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 import python_calamine as calamine
 from click.testing import CliRunner
-from conftest import read_parts
+from helpers import read_parts
 from package_check import package_problems
 
 from toolkit.cli import cli
-from toolkit.sheets.macro import CONFIG_SHEET
+from toolkit.sheets import CONFIG_SHEET
 from toolkit.vba.project import read_sources
 from toolkit.vba.sources import source_modules
 
@@ -34,8 +34,8 @@ def sheets(path: Path) -> dict[str, list[list[object]]]:
 
 
 @pytest.fixture
-def upgraded(make_register: Callable[..., Path]) -> tuple[Path, Path]:
-    old = make_register("台账.xlsx")
+def upgraded(featured_register: Callable[..., Path]) -> tuple[Path, Path]:
+    old = featured_register("台账.xlsx")
     new = old.with_name("台账.xlsm")
     original = old.read_bytes()
     result = CliRunner().invoke(cli, ["init", "--macro", "--from", str(old), str(new),
@@ -92,9 +92,9 @@ def test_check_on_the_upgraded_workbook_keeps_the_buttons(upgraded: tuple[Path, 
     assert package_problems(new) == []
 
 
-def test_an_existing_vba_project_is_never_overwritten(make_register: Callable[..., Path]
+def test_an_existing_vba_project_is_never_overwritten(featured_register: Callable[..., Path]
                                                       ) -> None:
-    old = make_register("台账.xlsm")
+    old = featured_register("台账.xlsm")
     new = old.with_name("新台账.xlsm")
     result = CliRunner().invoke(cli, ["init", "--macro", "--from", str(old), str(new)])
     assert result.exit_code == 2

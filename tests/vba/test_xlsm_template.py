@@ -17,7 +17,7 @@ from oletools.olevba import VBA_Parser
 from package_check import package_problems
 
 from toolkit.jobs.macro import build_template
-from toolkit.sheets.macro import CONFIG_SHEET
+from toolkit.sheets import CONFIG_SHEET
 from toolkit.vba.sources import TEMPLATES, run_python_calls, source_modules, subs
 
 TEMPLATE = TEMPLATES / "投诉登记台账.xlsm"

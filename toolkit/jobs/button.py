@@ -10,19 +10,16 @@ from importlib import import_module
 from pathlib import Path
 from typing import Any
 
-from toolkit.check import CheckOutcome, build_edit, human_report, report_sheet
 from toolkit.errors import WorkbookError, bilingual
+from toolkit.jobs.check import CheckOutcome, build_edit
+from toolkit.layout import REGISTER_SHEET, REPORT_SHEET, RULE_SHEETS
 from toolkit.register import BY_KEY, REQUIRED_HEADERS, CellValue, HeaderMap, RegisterData
+from toolkit.report.sheet import report_sheet
+from toolkit.report.terminal import human_report
 from toolkit.rules.engine import CheckResult, run_check
-from toolkit.rules.tables import REPORT_SHEET, RULE_SHEETS
+from toolkit.sheets import CONFIG_SHEET, Workbook
 from toolkit.sheets.lock import Fingerprint
-from toolkit.sheets.macro import CONFIG_SHEET
-from toolkit.sheets.reader import (
-    REGISTER_SHEET,
-    Workbook,
-    register_from_rows,
-    rule_sheet_from_rows,
-)
+from toolkit.sheets.reader import register_from_rows, rule_sheet_from_rows
 
 
 @dataclass

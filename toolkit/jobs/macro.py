@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import sys
 import tempfile
 from datetime import datetime
@@ -12,19 +11,20 @@ import toolkit
 from toolkit.errors import UsageError, WorkbookError, bilingual
 from toolkit.register import BY_KEY, TOOLKIT_COLUMNS
 from toolkit.rules.engine import load_rules
-from toolkit.sheets.atomic import write_atomic
-from toolkit.sheets.macro import (
+from toolkit.sheets import (
     CONFIG_CODE_NAME,
     Button,
     MacroRequest,
+    WorkbookEdit,
     add_macro,
     check_upgradable,
     code_names,
+    read_workbook,
+    save_edit,
+    stamp,
 )
-from toolkit.sheets.package import Package
-from toolkit.sheets.reader import read_workbook
+from toolkit.sheets.atomic import write_atomic
 from toolkit.sheets.template import build_register
-from toolkit.sheets.writer import WorkbookEdit, save_edit
 from toolkit.vba.project import build_project, document_module, read_sources
 from toolkit.vba.sources import source_modules
 
@@ -83,18 +83,8 @@ def macro_workbook(raw: bytes, path: Path, *, interpreter: str | None, english: 
     lang = "en" if english else load_rules(data).settings.language
     request = MacroRequest(project, data.register_sheet, BUTTONS.get(lang, BUTTONS["zh"]),
                            data.last_column + missing + 2, config_rows(interpreter))
-    stamp = date_time or _now()
-    out = add_macro(raw, path, request, stamp)
-    if date_time is None:
-        return out
-    pkg = Package(out, path)
-    core = "docProps/core.xml"
-    if pkg.has(core):
-        fixed = f"{date_time[0]:04d}-{date_time[1]:02d}-{date_time[2]:02d}T00:00:00Z"
-        text = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>" + fixed.encode(),
-                      pkg.read(core))
-        pkg.put(core, text)
-    return pkg.to_bytes(date_time)
+    out = add_macro(raw, path, request, date_time or _now())
+    return out if date_time is None else stamp(out, path, date_time)
 
 
 def _now() -> tuple[int, int, int, int, int, int]:
@@ -113,24 +103,24 @@ def init_macro(book: Path, *, source: Path | None = None, interpreter: str | Non
     if book.exists():
         raise UsageError(bilingual(f"{book} 已存在：为免覆盖，请换一个文件名",
                                    f"{book} exists; choose another name (nothing overwritten)"))
-    stamp = TEMPLATE_TIME if template else None
+    fixed = TEMPLATE_TIME if template else None
     if source is not None:
         source = Path(source)
         raw = _read(source)
-        data = macro_workbook(raw, source, interpreter=interpreter, date_time=stamp)
+        data = macro_workbook(raw, source, interpreter=interpreter, date_time=fixed)
     else:
         with tempfile.TemporaryDirectory(prefix=".complaints-", dir=book.parent) as tmp:
             plain = build_register(Path(tmp) / "register.xlsx", english=english)
             _add_highlights(plain)
             data = macro_workbook(plain.read_bytes(), plain, interpreter=interpreter,
-                                  english=english, date_time=stamp)
+                                  english=english, date_time=fixed)
     return write_atomic(book, data)
 
 
 def _add_highlights(path: Path) -> None:
     """The conditional formats `check` keys on its columns, so that the first click of 校验
     (which writes values only) already shows them."""
-    from toolkit.check import highlights
+    from toolkit.jobs.check import highlights
 
     data = read_workbook(path).data
     index = dict(data.headers.index)

@@ -47,7 +47,8 @@ def is_open(path: Path) -> bool:
 
 def run_check(path: Path) -> str:
     """One run of `check` with write-back; returns its closing line."""
-    from toolkit.check import check_workbook, closing_line
+    from toolkit.jobs.check import check_workbook
+    from toolkit.report.terminal import closing_line
 
     outcome = check_workbook(path, datetime.now().replace(second=0, microsecond=0))
     summary = outcome.result.summary()

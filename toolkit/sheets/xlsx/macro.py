@@ -18,8 +18,8 @@ from pathlib import Path
 
 from toolkit.errors import WorkbookError, bilingual
 from toolkit.register import column_letter
-from toolkit.sheets.cells import inline
-from toolkit.sheets.package import (
+from toolkit.sheets.xlsx.cells import inline
+from toolkit.sheets.xlsx.package import (
     NS_MAIN,
     NS_REL,
     REL_DOCUMENT,
@@ -29,8 +29,8 @@ from toolkit.sheets.package import (
     find_sheet,
     sheet_refs,
 )
-from toolkit.sheets.worksheet import WS_ORDER
-from toolkit.sheets.xmlscan import ATTR, Doc, esc, esc_attr, set_attrs, unesc
+from toolkit.sheets.xlsx.worksheet import WS_ORDER
+from toolkit.sheets.xlsx.xmlscan import ATTR, Doc, esc, esc_attr, set_attrs, unesc
 
 NS_MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 NS_X14 = "http://schemas.microsoft.com/office/spreadsheetml/2009/9/main"
@@ -398,3 +398,15 @@ def _config_xml(rows: Sequence[tuple[str, str, str]]) -> bytes:
     ).encode() + b"".join(body) + (
         b'</sheetData><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" '
         b'footer="0.3"/></worksheet>')
+
+
+def stamp(raw: bytes, path: Path, date_time: tuple[int, int, int, int, int, int]) -> bytes:
+    """The package with every entry and the document properties' created/modified dates set to
+    `date_time`, so that a build from the same sources gives the same bytes."""
+    pkg = Package(raw, path)
+    core = "docProps/core.xml"
+    if pkg.has(core):
+        fixed = "{:04d}-{:02d}-{:02d}T00:00:00Z".format(*date_time[:3]).encode()
+        pkg.put(core, re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*",
+                             lambda m: m.group(1) + fixed, pkg.read(core)))
+    return pkg.to_bytes(date_time)
