@@ -337,3 +337,18 @@ def _rule_sheet(book: calamine.CalamineWorkbook, name: str, path: Path, info: Bo
     headers = [str(v).strip() if v is not None else "" for v in (rows[0] if rows else [])]
     data = [(i + 1, r) for i, r in enumerate(rows[1:], start=1) if any(v is not None for v in r)]
     return RuleSheet(name, headers, data)
+
+
+def register_from_rows(path: Path | str, sheet: str, rows: list[list[Any]],
+                       names: list[str]) -> RegisterData:
+    """The register from rows another reader gave, row 1 first (the Excel buttons read the
+    open workbook through Excel): the same checks and the same RegisterData as a file read."""
+    return _register_data(Path(path), sheet, rows, names)
+
+
+def rule_sheet_from_rows(name: str, rows: list[list[Any]]) -> RuleSheet:
+    """A rule sheet from rows another reader gave, row 1 first."""
+    cells = [[_normalise(v) for v in r] for r in rows]
+    headers = [str(v).strip() if v is not None else "" for v in (cells[0] if cells else [])]
+    data = [(i + 1, r) for i, r in enumerate(cells[1:], start=1) if any(v is not None for v in r)]
+    return RuleSheet(name, headers, data)

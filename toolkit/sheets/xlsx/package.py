@@ -137,6 +137,18 @@ class Package:
             fh.flush()
             os.fsync(fh.fileno())
 
+    def to_bytes(self, date_time: tuple[int, int, int, int, int, int]) -> bytes:
+        """The package as zip bytes with every entry stamped `date_time`, for a build that must
+        give the same bytes each time (the .xlsm template)."""
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as z:
+            names = [i.filename for i in self.infos if i.filename not in self.removed]
+            for name in names + list(self.added):
+                zi = zipfile.ZipInfo(name, date_time)
+                zi.compress_type = zipfile.ZIP_DEFLATED
+                z.writestr(zi, self.read(name))
+        return out.getvalue()
+
 
 @dataclass
 class SheetRef:
