@@ -85,18 +85,25 @@ def apply_report_sheet(pkg: Package, book: Doc, book_part: str, book_rels: list[
     new_parts[part] = report_sheet_xml(report, ReportStyles(styles), date1904,
                                        selected=selected, drawing_rid=drawing_rid)
 
+    gone = stale - set(new_parts)
     for name in stale:
         if name not in new_parts:
             pkg.remove(name)
         rels = Package.rels_name(name)
         if rels not in new_parts and pkg.has(rels):
             pkg.remove(rels)
+            gone.add(rels)
     sheet_rels = Package.rels_name(part)
     if sheet_rels not in new_parts and pkg.has(sheet_rels):
         pkg.remove(sheet_rels)
+        gone.add(sheet_rels)
     for name, data in new_parts.items():
         _put(pkg, name, data)
-    _content_types(pkg, stale - set(new_parts), types)
+    # Some producers (LibreOffice 3.3) declare every .rels part by an Override instead of a
+    # Default for the extension: the new relationship parts then need one of their own.
+    if not _has_default(pkg, "rels"):
+        types.update({n: CT_RELS for n in new_parts if n.endswith(".rels")})
+    _content_types(pkg, gone, types)
     _print_names(book, report, index)
     return had_formulas
 
@@ -176,6 +183,15 @@ def _content_types(pkg: Package, gone: set[str], types: dict[str, str]) -> None:
         changed = True
     if changed:
         pkg.put("[Content_Types].xml", b"".join(doc.render()))
+
+
+CT_RELS = "application/vnd.openxmlformats-package.relationships+xml"
+
+
+def _has_default(pkg: Package, extension: str) -> bool:
+    doc = Doc(pkg.read("[Content_Types].xml"), "[Content_Types].xml", b"Types")
+    return any(unesc(el.attr(b"Extension") or b"").lower() == extension
+               for el in doc.all(b"Default"))
 
 
 def _override(p: bytes, name: str, ctype: str) -> bytes:
