@@ -37,11 +37,9 @@ def schedule(config_file: Path | None) -> None:
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.getLogger("toolkit").addHandler(handler)
     logging.getLogger("toolkit").setLevel(logging.INFO)
-    try:
-        from toolkit.jobs.stats import run_stats  # type: ignore[import-not-found, unused-ignore]
-    except ImportError:
-        run_stats = None
-    monthly = monthly_job(config, book, run_stats) if run_stats else None
+    from toolkit.jobs.stats import run_stats
+
+    monthly = monthly_job(config, book, run_stats)
     click.echo(f"调度已启动 scheduler running: {book}, mail at "
                f"{config.mail.send_at:%H:%M} on working days; log {handler.baseFilename}")
     Scheduler(config, book, monthly=monthly).run_forever()

@@ -11,11 +11,11 @@ from toolkit.config import load_config
 from toolkit.demo.data import demo_rows
 from toolkit.jobs.check import check_workbook
 from toolkit.jobs.forms import FORMS_FOLDER, forms_from_result
-from toolkit.report.forms import closing_line as forms_closing_line
-from toolkit.jobs.stats import run_stats
-from toolkit.report.stats_text import stats_lines
 from toolkit.jobs.overdue import mail_result
+from toolkit.jobs.stats import run_stats
 from toolkit.layout import DEFAULT_DEPARTMENTS, Department
+from toolkit.report.forms import closing_line as forms_closing_line
+from toolkit.report.stats_text import stats_lines
 from toolkit.report.terminal import human_report
 from toolkit.rules.engine import Progress
 from toolkit.sheets.template import build_register

@@ -12,9 +12,6 @@ from toolkit.sheets.atomic import write_atomic
 from toolkit.sheets.lock import Fingerprint, ensure_writable, fingerprint
 from toolkit.sheets.reader import Workbook, read_workbook
 from toolkit.sheets.xlsx.cells import cut_text, split_text
-from toolkit.sheets.xlsx.newbook import write_report_workbook
-from toolkit.sheets.xlsx.reportspec import CellStyle, Chart, ReportSheet, Series
-from toolkit.sheets.xlsx.wellformed import changed_parts_parse
 from toolkit.sheets.xlsx.macro import (
     CONFIG_CODE_NAME,
     CONFIG_SHEET,
@@ -25,6 +22,9 @@ from toolkit.sheets.xlsx.macro import (
     code_names,
     stamp,
 )
+from toolkit.sheets.xlsx.newbook import write_report_workbook
+from toolkit.sheets.xlsx.reportspec import CellStyle, Chart, ReportSheet, Series
+from toolkit.sheets.xlsx.wellformed import changed_parts_parse
 from toolkit.sheets.xlsx.writer import (
     CellValue,
     ColumnWrite,
