@@ -26,7 +26,6 @@ def schedule(config_file: Path | None) -> None:
     """
     from toolkit.config import load_found_config
     from toolkit.jobs.schedule import Scheduler, monthly_job
-    from toolkit.jobs.stats import run_stats
 
     config = load_found_config(config_file)
     if config is None:
@@ -38,6 +37,8 @@ def schedule(config_file: Path | None) -> None:
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.getLogger("toolkit").addHandler(handler)
     logging.getLogger("toolkit").setLevel(logging.INFO)
+    from toolkit.jobs.stats import run_stats
+
     monthly = monthly_job(config, book, run_stats)
     click.echo(f"调度已启动 scheduler running: {book}, mail at "
                f"{config.mail.send_at:%H:%M} on working days; log {handler.baseFilename}")

@@ -33,6 +33,7 @@ WORKBOOK_ORDER = tuple(x.encode() for x in (
     "fileVersion fileSharing workbookPr workbookProtection bookViews sheets functionGroups "
     "externalReferences definedNames calcPr oleSize customWorkbookViews pivotCaches smartTagPr "
     "smartTagTypes webPublishing fileRecoveryPr webPublishObjects extLst").split())
+CT_RELS = "application/vnd.openxmlformats-package.relationships+xml"
 PRINT_NAMES = ("_xlnm.Print_Area", "_xlnm.Print_Titles")
 
 
@@ -99,10 +100,9 @@ def apply_report_sheet(pkg: Package, book: Doc, book_part: str, book_rels: list[
         gone.add(sheet_rels)
     for name, data in new_parts.items():
         _put(pkg, name, data)
-    # Some producers (LibreOffice 3.3) declare every .rels part by an Override instead of a
-    # Default for the extension: the new relationship parts then need one of their own.
-    if not _has_default(pkg, "rels"):
-        types.update({n: CT_RELS for n in new_parts if n.endswith(".rels")})
+    # Some producers (LibreOffice 3.x) name every .rels part in an Override instead of one
+    # Default for the extension: a new .rels part then needs its own Override too.
+    types.update({name: CT_RELS for name in new_parts if name.endswith(".rels")})
     _content_types(pkg, gone, types)
     _print_names(book, report, index)
     return had_formulas
@@ -165,7 +165,9 @@ def _put(pkg: Package, name: str, data: bytes) -> None:
 def _content_types(pkg: Package, gone: set[str], types: dict[str, str]) -> None:
     doc = Doc(pkg.read("[Content_Types].xml"), "[Content_Types].xml", b"Types")
     gone_lower = {g.lower() for g in gone}
-    want = {k.lower(): (k, v) for k, v in types.items()}
+    defaults = {unesc(el.attr(b"Extension") or b"").lower() for el in doc.all(b"Default")}
+    want = {k.lower(): (k, v) for k, v in types.items()
+            if not (v == CT_RELS and "rels" in defaults)}
     changed = False
     for el in doc.all(b"Override"):
         shown = unesc(el.attr(b"PartName") or b"").lstrip("/")
@@ -183,15 +185,6 @@ def _content_types(pkg: Package, gone: set[str], types: dict[str, str]) -> None:
         changed = True
     if changed:
         pkg.put("[Content_Types].xml", b"".join(doc.render()))
-
-
-CT_RELS = "application/vnd.openxmlformats-package.relationships+xml"
-
-
-def _has_default(pkg: Package, extension: str) -> bool:
-    doc = Doc(pkg.read("[Content_Types].xml"), "[Content_Types].xml", b"Types")
-    return any(unesc(el.attr(b"Extension") or b"").lower() == extension
-               for el in doc.all(b"Default"))
 
 
 def _override(p: bytes, name: str, ctype: str) -> bytes:
