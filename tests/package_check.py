@@ -32,8 +32,8 @@ def package_problems(path: Path) -> list[str]:
         ids = []
         for rel in ElementTree.fromstring(data).iter(f"{NS_PKG_REL}Relationship"):
             ids.append(rel.get("Id"))
-            if rel.get("TargetMode") == "External":
-                continue
+            if rel.get("TargetMode") == "External" or (rel.get("Target") or "").startswith("#"):
+                continue  # a link outside the package, or to a place in the workbook
             target = rel.get("Target") or ""
             full = (target.lstrip("/") if target.startswith("/")
                     else posixpath.normpath(posixpath.join(source_dir, target)))
@@ -47,6 +47,8 @@ def package_problems(path: Path) -> list[str]:
     for part in overrides - names:
         problems.append(f"content type for a missing part {part}")
     for name in names - {"[Content_Types].xml"}:
+        if name.endswith("/"):
+            continue  # a folder entry some writers put in the zip: not a part
         if name not in overrides and name.rsplit(".", 1)[-1].lower() not in defaults:
             problems.append(f"{name} has no content type")
     return problems

@@ -4,8 +4,6 @@ one read per sheet and one write per column, errors always shown."""
 from __future__ import annotations
 
 import shutil
-import sys
-import types
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -124,47 +122,45 @@ def test_a_formula_in_a_staff_column_is_kept(tmp_path: Path) -> None:
     assert (5, 8) not in sheet.formulas
 
 
-def test_forms_for_the_selected_case_or_all(tmp_path: Path,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[dict[str, Any]] = []
-
-    def forms_from_result(result: Any, **kwargs: Any) -> Any:
-        calls.append(kwargs)
-        form = types.SimpleNamespace(path=kwargs["out_dir"] / "2611-0001_客户.docx",
-                                     status="written")
-        return types.SimpleNamespace(forms=[form], out_dir=kwargs["out_dir"])
-
-    # The surface of toolkit.jobs.forms the button uses.
-    monkeypatch.setitem(sys.modules, "toolkit.jobs.forms", types.SimpleNamespace(
-        forms_from_result=forms_from_result, FORMS_FOLDER="审批表",
-        find_template=lambda book: None))
-    book = Book.from_file(register(tmp_path))
-    book.selection = Selection(book.sheets["投诉记录"], 3)
+def test_forms_for_the_selected_case_or_all_needing_approval(tmp_path: Path) -> None:
+    path = make_register(tmp_path / "台账.xlsx", [
+        good_row(),
+        good_row(case_id="2611-0002", customer="宁波海达", severity="重大"),  # needs approval
+    ])
+    book = Book.from_file(path)
+    book.selection = Selection(book.sheets["投诉记录"], 2)  # a case that needs no approval
     excel.approval_forms(book)
-    book.selection = Selection(book.sheets["设置"] if "设置" in book.sheets
-                               else book.sheets["投诉记录"], 1)
+    folder = tmp_path / "审批表"
+    first = "2611-0001_杭州顺达汽车销售服务有限公司.docx"
+    assert sorted(p.name for p in folder.iterdir()) == [first]
+    book.selection = None  # nothing selected on the register: every case needing approval
     excel.approval_forms(book)
-    assert [c["rows"] for c in calls] == [[3], None]
-    assert calls[0]["out_dir"] == tmp_path / "审批表"
-    assert all("1 份审批表" in text for text, _ in book.app.alerts)
+    assert "2611-0002_宁波海达.docx" in [p.name for p in folder.iterdir()]
+    texts = [text for text, _ in book.app.alerts]
+    assert "1 份审批表" in texts[0] and str(folder) in texts[0] and "1 份审批表" in texts[1]
 
 
-def test_monthly_statistics_for_the_previous_month(tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[tuple[Any, dict[str, Any]]] = []
-
-    def run_stats(path: Any, **kwargs: Any) -> None:
-        calls.append((path, kwargs))
-
-    monkeypatch.setitem(sys.modules, "toolkit.jobs.stats",
-                        types.SimpleNamespace(run_stats=run_stats))
-    book = Book(str(tmp_path / "台账.xlsm"))
+def test_monthly_statistics_for_the_previous_month(tmp_path: Path) -> None:
+    path = make_register(tmp_path / "台账.xlsx", [
+        good_row(received_at=datetime(2026, 10, 9, 10, 0), case_id="2610-0001")])
+    book = Book.from_file(path)
     excel.monthly_statistics(book)
-    [(path, kwargs)] = calls
-    assert Path(path) == tmp_path / "台账.xlsm"
-    assert kwargs["month"] == "2026-10" and kwargs["as_of"] == AS_OF
-    assert kwargs["out"] == tmp_path / "台账-月度统计-2026-10.xlsx"
-    assert str(kwargs["out"]) in book.app.alerts[0][0]
+    out = tmp_path / "台账-月度统计-2026-10.xlsx"
+    assert out.is_file()
+    assert "统计" in sheet_rows(out, sheet_names(out)[0])[0][0]
+    [(text, _)] = book.app.alerts
+    assert str(out) in text and "2026-10" in text
+    assert sheet_names(path) == ["投诉记录"]  # the register itself is Excel's to write
+
+
+def sheet_names(path: Path) -> list[str]:
+    import python_calamine as calamine
+
+    wb = calamine.CalamineWorkbook.from_path(str(path))
+    try:
+        return list(wb.sheet_names)
+    finally:
+        wb.close()
 
 
 @pytest.mark.parametrize("now, month", [(datetime(2026, 1, 3), "2025-12"),

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -149,7 +148,8 @@ def approval_forms(path: str, sheets: Mapping[str, list[list[Any]]], names: list
                    as_of: datetime, *, sheet: str | None, row: int | None) -> str:
     """The approval form of the selected case, or of every case needing approval; returns the
     line to show."""
-    forms = import_module("toolkit.jobs.forms")
+    from toolkit.jobs import forms
+
     data = register_data(path, sheets, names)
     result = run_check(data, as_of, workbook_name=Path(path).name)
     chosen = selected_row(data, sheet, row)
@@ -177,7 +177,8 @@ def previous_month(as_of: datetime) -> str:
 def monthly_statistics(path: str, as_of: datetime) -> str:
     """The previous month's statistics, from the workbook as last saved, into a workbook beside
     it (the open workbook is Excel's to write); returns the line to show."""
-    run_stats = import_module("toolkit.jobs.stats").run_stats
+    from toolkit.jobs.stats import run_stats
+
     month = previous_month(as_of)
     book = Path(path)
     out = book.with_name(f"{book.stem}-月度统计-{month}.xlsx")

@@ -42,6 +42,7 @@ CT_MACRO_BOOK = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
 CT_VBA = "application/vnd.ms-office.vbaProject"
 CT_VML = "application/vnd.openxmlformats-officedocument.vmlDrawing"
 CT_CTRL = "application/vnd.ms-excel.controlproperties+xml"
+CT_RELS = "application/vnd.openxmlformats-package.relationships+xml"
 CONFIG_SHEET = "xlwings.conf"
 CONFIG_CODE_NAME = "xlwingsConf"
 WORKBOOK_CODE_NAME = "ThisWorkbook"
@@ -202,13 +203,25 @@ def _set_sheet_code_name(xml: bytes, part: str, name: str) -> bytes:
     return b"".join(doc.render())
 
 
-def _add_rel(pkg: Package, source: str, rtype: str, target: str) -> str:
-    """Add a relationship from `source`; returns its new Id."""
+def _ensure_rels(pkg: Package, source: str) -> str:
+    """The relationships part of `source`, created empty (with its content type) if missing."""
     name = pkg.rels_name(source)
     if not pkg.has(name):
         pkg.put(name, (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'
                        b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
                        b'relationships"></Relationships>'))
+        types = Doc(pkg.read("[Content_Types].xml"), "[Content_Types].xml", b"Types")
+        if not any((el.attr(b"Extension") or b"").lower() == b"rels"
+                   for el in types.all(b"Default")):
+            # Some writers (LibreOffice 3–5, OpenOffice) list each .rels part by name instead.
+            _override(types, name, CT_RELS)
+            pkg.put("[Content_Types].xml", b"".join(types.render()))
+    return name
+
+
+def _add_rel(pkg: Package, source: str, rtype: str, target: str) -> str:
+    """Add a relationship from `source`; returns its new Id."""
+    name = _ensure_rels(pkg, source)
     doc = Doc(pkg.read(name), name, b"Relationships")
     used = {unesc(el.attr(b"Id") or b"") for el in doc.all(b"Relationship")}
     k = len(used) + 1
@@ -235,6 +248,7 @@ def _free_name(pkg: Package, pattern: str) -> tuple[int, str]:
 def _add_buttons(pkg: Package, part: str, request: MacroRequest) -> None:
     sheet = Doc(pkg.read(part), part, b"worksheet", jump=frozenset({b"sheetData"}))
     folder = posixpath.dirname(posixpath.dirname(part))  # xl/
+    _ensure_rels(pkg, part)  # before the content types are read below: it may add one
     types = Doc(pkg.read("[Content_Types].xml"), "[Content_Types].xml", b"Types")
     legacy = sheet.kid(b"legacyDrawing")
     if legacy is not None:
