@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -36,6 +35,7 @@ def check(book: Path, as_of: str | None, dry_run: bool, as_json: bool) -> None:
     70: the toolkit itself failed (rerun with --verbose and report it).
     """
     from toolkit.jobs.check import check_workbook
+    from toolkit.report.document import encode
     from toolkit.report.terminal import closing_line, human_report
 
     when = parse_as_of(as_of)
@@ -46,7 +46,7 @@ def check(book: Path, as_of: str | None, dry_run: bool, as_json: bool) -> None:
         progress.done()
     result = outcome.result
     if as_json:
-        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+        click.echo(encode(result.to_json()), nl=False)
     else:
         for line in human_report(outcome):
             click.echo(line)
