@@ -34,7 +34,7 @@ _MESSAGES = {
 Progress = Callable[[str, int, int], None]
 
 
-@dataclass
+@dataclass(slots=True)
 class CaseResult:
     """What the toolkit derived for one register row."""
 
@@ -153,7 +153,7 @@ def run_check(
     results: list[CaseResult] = []
     for i, raw in enumerate(data.rows):
         case, findings = read_case(raw, headers, rules, as_of)
-        results.append(CaseResult(case, issues=list(findings)))
+        results.append(CaseResult(case, issues=findings))
         if progress and i % 5000 == 0:
             progress("check", i, total)
     cases = [r.case for r in results]
@@ -191,7 +191,8 @@ def run_check(
                     unknown_years.add(due.year)
         r.flags = case_flags(r.case, r.due_response, r.due_close, r.effective_severity, as_of,
                              recontact=recontact)
-        r.issues.sort(key=_finding_order)
+        if len(r.issues) > 1:
+            r.issues.sort(key=_finding_order)
 
     issues = header_findings(headers, lang)
     if unknown_years:
