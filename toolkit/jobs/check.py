@@ -61,7 +61,7 @@ def check_workbook(
     path = Path(path)
     if progress:
         progress("read", 0, 1)
-    book = read_workbook(path)
+    book = read_workbook(path, report=not dry_run)
     if not dry_run:
         # Fail before the work rather than after it when Excel has the file open.
         ensure_writable(path, book.fingerprint)

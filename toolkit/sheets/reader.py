@@ -49,9 +49,10 @@ class Workbook:
     report_rows: list[list[CellValue]] | None
 
 
-def read_workbook(path: Path | str) -> Workbook:
+def read_workbook(path: Path | str, *, report: bool = True) -> Workbook:
     """Read the register and rule sheets. Raises WorkbookError (exit 2) with a one-line message
-    for anything that is not a readable register; reading works while Excel has the file open."""
+    for anything that is not a readable register; reading works while Excel has the file open.
+    `report=False` skips the toolkit's own report sheet (a dry run never compares with it)."""
     path = Path(path)
     _check_file(path)
     fp = fingerprint(path)
@@ -73,14 +74,15 @@ def read_workbook(path: Path | str) -> Workbook:
         _refuse_uncalculated_formulas(path, sheet_name)
         data = _register_data(path, sheet_name, rows, names)
         data.rule_sheets = {n: _rule_sheet(book, n) for n in RULE_SHEETS if n in names}
-        report = _sheet_rows(book, REPORT_SHEET) if REPORT_SHEET in names else None
+        found = (_sheet_rows(book, REPORT_SHEET) if report and REPORT_SHEET in names
+                 else None)
     except (WorkbookError, MemoryError):
         raise
     except Exception as e:  # calamine's XmlError, zipfile's BadZipFile, zlib.error: damage
         raise damaged_error(path, e) from None
     finally:
         book.close()
-    return Workbook(path, data, fp, report)
+    return Workbook(path, data, fp, found)
 
 
 def _check_file(path: Path) -> None:
@@ -149,11 +151,9 @@ def _refuse_uncalculated_formulas(path: Path, sheet: str) -> None:
     every reader sees a blank, and `check` would fill it over the formula. Say so instead."""
     with zipfile.ZipFile(path) as z:
         part = _sheet_part(z, sheet)
-        if part is None:
+        if part is None or not _may_hold_formulas(z, part):
             return
         xml = z.read(part)
-    if b"<f" not in xml and b":f" not in xml:  # a plain byte scan: most registers have none
-        return
     # Only cells count: formulas also live in drop-downs and conditional formats after it.
     data = _SHEET_DATA.search(xml)
     data_end = xml.rfind(b"sheetData>")
@@ -180,6 +180,19 @@ def _refuse_uncalculated_formulas(path: Path, sheet: str) -> None:
             f"{where} holds a formula that was never calculated, so its value is unknown; "
             "open the workbook in Excel (or LibreOffice), save it, and run again"),
             path=path, sheet=sheet)
+
+
+def _may_hold_formulas(z: zipfile.ZipFile, part: str) -> bool:
+    """A plain byte scan of the sheet, streamed a few MB at a time: most registers hold no
+    formula, and then the sheet's XML (60 MB at 100,000 rows) is never held whole."""
+    tail = b""
+    with z.open(part) as f:
+        while chunk := f.read(1 << 22):
+            window = tail + chunk[:8] if tail else chunk
+            if b"<f" in chunk or b":f" in chunk or b"<f" in window or b":f" in window:
+                return True
+            tail = chunk[-8:]
+    return False
 
 
 def _sheet_part(z: zipfile.ZipFile, sheet: str) -> str | None:
@@ -304,18 +317,19 @@ def _register_data(
     raw_rows: list[RawRow] = []
     leftovers: list[RawRow] = []
     last_col = headers.width
+    widest = max((idx for _, idx in keyed), default=-1)
     for i in range(1, len(raw)):
         cells = raw[i]
         n = len(cells)
         filled = n - cells.count("") - cells.count(None)
         if not filled:
             continue  # blank rows, and whole-sheet formatting down to row 1,048,576
-        values: dict[str, CellValue] = {}
-        for key, idx in keyed:
-            if idx < n:
-                v = cells[idx]
-                if v != "" and v is not None:
-                    values[key] = _normalise(v) if type(v) is not str else v
+        # One comprehension per row: calamine's rows are as wide as the sheet, so every known
+        # column is there; a shorter row (rare) only has the columns it reaches.
+        columns = keyed if n > widest else [(k, idx) for k, idx in keyed if idx < n]
+        values: dict[str, CellValue] = {
+            key: v if type(v) is str else _normalise(v)
+            for key, idx in columns if (v := cells[idx]) != "" and v is not None}
         if len(values) < filled:  # something outside the known columns: find the last one
             last_col = max(last_col, max(j for j, v in enumerate(cells) if v != "" and
                                          v is not None) + 1)
