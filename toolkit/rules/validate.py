@@ -70,6 +70,9 @@ _EMAIL_RE = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@(?:[\w-]+\.)+[\w-]{2,}")
 
 
 def _phone_ok(value: str) -> bool:
+    if value.isascii() and value.isdigit():
+        # Digits only, as most numbers are typed: nothing to clean or split.
+        return bool(_MOBILE.fullmatch(value) or _LANDLINE.fullmatch(value))
     s = _PHONE_JUNK.sub("", value)
     if not s.isascii():  # full-width digits, brackets and plus signs typed on a Chinese IME
         s = unicodedata.normalize("NFKC", s)
@@ -87,6 +90,9 @@ def _phone_ok(value: str) -> bool:
 
 
 def _email_ok(value: str) -> bool:
+    if _MANY.search(value) is None:  # one address, as nearly always
+        return bool(_EMAIL_RE.fullmatch(value.strip()) and ".." not in value
+                    and not value.strip().startswith("."))
     parts = [p.strip() for p in _MANY.split(value) if p.strip()]
     return bool(parts) and all(
         _EMAIL_RE.fullmatch(p) and ".." not in p and not p.startswith(".") for p in parts)
