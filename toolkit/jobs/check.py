@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from toolkit.bulk import collector_paused
 from toolkit.errors import RuleError
 from toolkit.findings import FLAGS, FLAGS_EN, Finding
 from toolkit.register import (
@@ -58,7 +59,13 @@ def check_workbook(
     progress: Progress | None = None,
 ) -> CheckOutcome:
     """Validate the register and, unless dry_run, write the results back into the workbook."""
-    path = Path(path)
+    with collector_paused():  # millions of acyclic records: see toolkit/bulk.py
+        return _check_workbook(Path(path), as_of, dry_run, progress)
+
+
+def _check_workbook(
+    path: Path, as_of: datetime, dry_run: bool, progress: Progress | None
+) -> CheckOutcome:
     if progress:
         progress("read", 0, 1)
     book = read_workbook(path, report=not dry_run)
