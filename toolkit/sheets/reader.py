@@ -182,17 +182,32 @@ def _refuse_uncalculated_formulas(path: Path, sheet: str) -> None:
             path=path, sheet=sheet)
 
 
-def _may_hold_formulas(z: zipfile.ZipFile, part: str) -> bool:
-    """A plain byte scan of the sheet, streamed a few MB at a time: most registers hold no
-    formula, and then the sheet's XML (60 MB at 100,000 rows) is never held whole."""
+def _may_hold_formulas(z: zipfile.ZipFile, part: str, chunk_size: int = 1 << 22) -> bool:
+    """A plain byte scan of the cells, streamed a few MB at a time: most registers hold no
+    formula, and then the sheet's XML (60-100 MB at 100,000 rows) is never held whole. The scan
+    stops where sheetData ends: the toolkit's own conditional formats after it hold <formula>."""
     tail = b""
     with z.open(part) as f:
-        while chunk := f.read(1 << 22):
-            window = tail + chunk[:8] if tail else chunk
-            if b"<f" in chunk or b":f" in chunk or b"<f" in window or b":f" in window:
+        while chunk := f.read(chunk_size):
+            window = tail + chunk
+            end = _sheet_data_end(window)
+            if b"<f" in window[:end] or b":f" in window[:end]:
                 return True
-            tail = chunk[-8:]
+            if end < len(window):
+                return False
+            tail = window[-32:]
     return False
+
+
+def _sheet_data_end(xml: bytes) -> int:
+    """Where the closing sheetData tag (any prefix) starts in xml, else len(xml)."""
+    i = xml.find(b"sheetData>")
+    while i >= 0:
+        j = xml.rfind(b"<", 0, i)
+        if j >= 0 and xml[j + 1:j + 2] == b"/":
+            return j
+        i = xml.find(b"sheetData>", i + 1)
+    return len(xml)
 
 
 def _sheet_part(z: zipfile.ZipFile, sheet: str) -> str | None:
