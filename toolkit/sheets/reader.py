@@ -6,6 +6,7 @@ import logging
 import posixpath
 import re
 import zipfile
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -68,10 +69,19 @@ def read_workbook(path: Path | str, *, report: bool = True) -> Workbook:
             "无法读取工作簿，文件可能已损坏：请在 Excel 中打开并重新保存后再运行",
             f"cannot read the workbook, it looks damaged ({_reason(e)}); "
             "open it in Excel and save it again"), path=path) from None
+    scan: Future[None] | None = None
+    pool = ThreadPoolExecutor(max_workers=1)
     try:
         names = list(book.sheet_names)
+        if REGISTER_SHEET in names:
+            # python-calamine lets go of the GIL while it parses the sheet, and zlib while it
+            # inflates: the formula scan of the same sheet runs meanwhile on the other core.
+            scan = pool.submit(_refuse_uncalculated_formulas, path, REGISTER_SHEET)
         sheet_name, rows = _find_register(book, names, path)
-        _refuse_uncalculated_formulas(path, sheet_name)
+        if scan is None:
+            _refuse_uncalculated_formulas(path, sheet_name)
+        else:
+            scan.result()
         data = _register_data(path, sheet_name, rows, names)
         data.rule_sheets = {n: _rule_sheet(book, n) for n in RULE_SHEETS if n in names}
         found = (_sheet_rows(book, REPORT_SHEET) if report and REPORT_SHEET in names
@@ -81,6 +91,7 @@ def read_workbook(path: Path | str, *, report: bool = True) -> Workbook:
     except Exception as e:  # calamine's XmlError, zipfile's BadZipFile, zlib.error: damage
         raise damaged_error(path, e) from None
     finally:
+        pool.shutdown(wait=True)  # a scan still running (an error came first) ends with it
         book.close()
     return Workbook(path, data, fp, found)
 
