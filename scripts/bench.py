@@ -142,7 +142,7 @@ def _profile(path: Path) -> None:
     sys.argv = ["complaints", "check", str(path), "--as-of", AS_OF.isoformat(), "--dry-run",
                 "--json"]
     profiler = cProfile.Profile()
-    real_stdout, sys.stdout = sys.stdout, io.StringIO()  # the JSON document itself
+    real_stdout, sys.stdout = sys.stdout, io.TextIOWrapper(io.BytesIO())  # the JSON
     profiler.enable()
     try:
         main()

@@ -304,6 +304,10 @@ def _raw_rows(sheet: calamine.CalamineSheet) -> list[list[Any]]:
     return rows
 
 
+# Types calamine hands over that _normalise returns unchanged: checked by one set lookup.
+_AS_READ = frozenset({str, float, int, bool, datetime})
+
+
 def _normalise(value: object) -> CellValue:
     # calamine gives "" for empty cells and a date (not a datetime) for a date cell at
     # midnight; mixing date and datetime breaks sorting and subtraction (docs/design.md).
@@ -354,7 +358,7 @@ def _register_data(
         # column is there; a shorter row (rare) only has the columns it reaches.
         columns = keyed if n > widest else [(k, idx) for k, idx in keyed if idx < n]
         values: dict[str, CellValue] = {
-            key: v if type(v) is str else _normalise(v)
+            key: v if type(v) in _AS_READ else _normalise(v)
             for key, idx in columns if (v := cells[idx]) != "" and v is not None}
         if len(values) < filled:  # something outside the known columns: find the last one
             last_col = max(last_col, max(j for j, v in enumerate(cells) if v != "" and
