@@ -464,7 +464,7 @@ def load() -> str:
 # Baseline: `check` as built from another revision, run side by side
 
 
-def baseline_cli(rev: str) -> list[str]:
+def baseline_cli(rev: str) -> tuple[list[str], str]:
     commit = subprocess.run(["git", "rev-parse", "--short", rev], cwd=ROOT, check=True,
                             capture_output=True, text=True).stdout.strip()
     tree = CACHE / f"baseline-{commit}"
@@ -479,7 +479,7 @@ def baseline_cli(rev: str) -> list[str]:
         subprocess.run([sys.executable, "-m", "venv", str(tree / ".venv")], check=True)
         subprocess.run([str(tree / ".venv" / "bin" / "pip"), "install", "--quiet", str(tree)],
                        check=True)
-    return [str(exe)]
+    return [str(exe)], commit
 
 
 def own_cli() -> list[str]:
@@ -498,6 +498,7 @@ def main() -> None:
     p.add_argument("--runs", type=int, default=3, help="runs per size (median; default 3)")
     p.add_argument("--naive-sizes", help="sizes at which to run openpyxl (default 10000,100000)")
     p.add_argument("--baseline", metavar="REV", help="also run `check` built from REV")
+    p.add_argument("--baseline-sizes", help="sizes at which to run the baseline (default: all)")
     p.add_argument("--only", help="comma-separated stages (read,dry,write,noop,stats,forms,naive)")
     p.add_argument("--out", type=Path, help="where to write the report (default "
                    "bench/results.md; bench/cache/quick.md with --quick)")
@@ -516,13 +517,15 @@ def main() -> None:
     naive_sizes = ({int(s) for s in args.naive_sizes.split(",")} if args.naive_sizes
                    else set(NAIVE_SIZES))
     only = set(args.only.split(",")) if args.only else None
+    baseline_sizes = ({int(s) for s in args.baseline_sizes.split(",")} if args.baseline_sizes
+                      else set(sizes))
     out = args.out or (CACHE / "quick.md" if args.quick else RESULTS)
 
     files = {rows: register(rows) for rows in sizes}
     benches = [Bench(own_cli(), CACHE / "work")]
     if args.baseline:
-        benches.append(Bench(baseline_cli(args.baseline), CACHE / "work-baseline",
-                             tag=f"before: {args.baseline}"))
+        cli, commit = baseline_cli(args.baseline)
+        benches.append(Bench(cli, CACHE / "work-baseline", tag=f"before: {commit}"))
     loads = [load()]
     for rows in sizes:
         for i in range(runs):
@@ -530,7 +533,8 @@ def main() -> None:
                 for name, st in b.stages.items():
                     if only and name not in only:
                         continue
-                    if b is not benches[0] and name in ("read", "naive", "stats", "forms"):
+                    if b is not benches[0] and (name in ("read", "naive", "stats", "forms")
+                                                or rows not in baseline_sizes):
                         continue
                     if name == "naive" and rows not in naive_sizes:
                         continue
