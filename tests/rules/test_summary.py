@@ -5,14 +5,10 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 
+from toolkit.demo.data import demo_rows
 from toolkit.findings import CODES
 from toolkit.register import STAFF_COLUMNS, HeaderMap, RawRow, RegisterData
 from toolkit.rules.engine import run_check
-
-try:
-    from toolkit.demo.data import demo_rows  # type: ignore[import-not-found, unused-ignore]
-except ImportError:  # before the demo moved into its package
-    from toolkit.demo_data import demo_rows  # type: ignore[import-not-found, no-redef, unused-ignore]
 
 AS_OF = datetime(2026, 11, 24, 9)
 
