@@ -148,8 +148,11 @@ def build_edit(book: Workbook, result: CheckResult) -> WorkbookEdit:
         if ("department" in index and raw.get("department") is None and r.department
                 and r.department_source in ("rule", "complained")):
             writes["department"][r.row] = r.department
+        read = raw.values
         for key, value in toolkit_values(r, headers, lang).items():
-            if not _same(raw.get(key), value):
+            old = read.get(key)
+            # Equal is the same (a re-run, 100,000 times): only a difference needs a closer look.
+            if old != value and not _same(old, value):
                 writes[key][r.row] = value
     for raw in data.toolkit_only_rows:
         for key in raw.values:
