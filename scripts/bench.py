@@ -26,6 +26,7 @@ import json
 import math
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -459,6 +460,25 @@ def targets(benches: list[Bench], sizes: list[int]) -> list[str]:
     return out
 
 
+def replay(log: Path, benches: list[Bench], wanted: list[int]) -> list[int]:
+    """Fill the stages from the progress lines of a run (at the wanted sizes); the sizes that
+    have samples."""
+    labels = {st.label: st for b in reversed(benches) for st in b.stages.values()}
+    sizes: list[int] = []
+    for line in log.read_text(encoding="utf-8").splitlines():
+        m = re.match(r"\s*([\d,]+) run \d+/\d+  (.+?)\s+([\d.]+) s\s+(\d+) MiB  ?(.*)$", line)
+        if not m or m.group(2) not in labels:
+            continue
+        rows = int(m.group(1).replace(",", ""))
+        if rows not in wanted:
+            continue
+        labels[m.group(2)].samples.setdefault(rows, []).append(
+            Sample(float(m.group(3)), float(m.group(4)), m.group(5).strip()))
+        if rows not in sizes:
+            sizes.append(rows)
+    return sizes
+
+
 def load() -> str:
     try:
         return " ".join(Path("/proc/loadavg").read_text().split()[:3])
@@ -509,6 +529,9 @@ def main() -> None:
                    "(read,dry,write,noop,dry-written,stats,forms,naive)")
     p.add_argument("--out", type=Path, help="where to write the report (default "
                    "bench/results.md; bench/cache/quick.md with --quick)")
+    p.add_argument("--from-log", type=Path, metavar="LOG",
+                   help="write the report from the progress lines of an earlier (perhaps "
+                   "interrupted) run, as saved from stderr")
     p.add_argument("--profile", type=int, metavar="ROWS",
                    help="profile `check --dry-run --json` on ROWS rows and print the summary")
     args = p.parse_args()
@@ -533,6 +556,12 @@ def main() -> None:
     if args.baseline:
         cli, commit = baseline_cli(args.baseline)
         benches.append(Bench(cli, CACHE / "work-baseline", tag=f"before: {commit}"))
+    if args.from_log:
+        sizes = replay(args.from_log, benches, sizes)
+        text = report(benches, sizes, runs, ("see the log", load()), files)
+        out.write_text(text + "\n", encoding="utf-8")
+        print(text)
+        return
     loads = [load()]
     for rows in sizes:
         for i in range(runs):
