@@ -23,7 +23,7 @@ import openpyxl
 import python_calamine as calamine
 import xlsxwriter
 
-from toolkit.register import BY_KEY, STAFF_COLUMNS, CellValue
+from toolkit.register import BY_KEY, CAPA_KEYS, STAFF_COLUMNS, CellValue
 
 # --- small registers built with openpyxl (brand-new files only) ---------------------------
 
@@ -95,6 +95,9 @@ def sheet_rows(path: Path, sheet: str) -> list[list[Any]]:
 
 REGISTER = "投诉记录"
 DEPARTMENTS = ("客服部", "质量部", "技术部", "财务部")
+# The every-feature register is one from before the corrective-action columns (docs/capa.md):
+# its column letters stay put.
+FEATURED_COLUMNS = tuple(c for c in STAFF_COLUMNS if c.key not in CAPA_KEYS)
 # Column letters of the fixture register (staff columns A..AE, then a staff 备注 column).
 EXTRA_COLUMN = "AF"
 FIRST_FREE_COLUMN = 33  # AG: where the toolkit appends its columns
@@ -132,7 +135,7 @@ def tiny_png() -> bytes:
 
 
 def register_row(i: int) -> list[object]:
-    """Staff values for data row i (1-based), in STAFF_COLUMNS order; some blanks to fill."""
+    """Staff values for data row i (1-based), in FEATURED_COLUMNS order; some blanks to fill."""
     received = datetime(2026, 11, 1, 9, 30) + timedelta(hours=7 * i)
     values: dict[str, object] = {
         "case_id": f"2611-{i:04d}" if i % 5 else None,  # every 5th blank: the toolkit fills it
@@ -156,7 +159,7 @@ def register_row(i: int) -> list[object]:
         "department": None if i % 4 == 0 else "质量部",
         "status": "已结案" if i % 6 == 0 else "处理中",
     }
-    return [values.get(c.key) for c in STAFF_COLUMNS]
+    return [values.get(c.key) for c in FEATURED_COLUMNS]
 
 
 def build_every_feature_register(path: Path, *, rows: int = 12, table: bool = False,
@@ -173,11 +176,11 @@ def build_every_feature_register(path: Path, *, rows: int = 12, table: bool = Fa
     when = wb.add_format({"num_format": "yyyy-mm-dd hh:mm"})
     day = wb.add_format({"num_format": "yyyy-mm-dd"})
     money = wb.add_format({"num_format": "#,##0.00"})
-    headers = [c.zh for c in STAFF_COLUMNS] + ["备注"]
+    headers = [c.zh for c in FEATURED_COLUMNS] + ["备注"]
     last = rows + 1
-    for col, c in enumerate(STAFF_COLUMNS):
+    for col, c in enumerate(FEATURED_COLUMNS):
         ws.set_column(col, col, c.width)
-    ws.set_column(len(STAFF_COLUMNS), len(STAFF_COLUMNS), 20)
+    ws.set_column(len(FEATURED_COLUMNS), len(FEATURED_COLUMNS), 20)
     ws.set_row(0, 20)
     ws.write_row(0, 0, headers, header)
     for i in range(1, rows + 1):
@@ -193,7 +196,7 @@ def build_every_feature_register(path: Path, *, rows: int = 12, table: bool = Fa
             else:
                 ws.write_number(i, col, value)
         ws.write_formula(i, 25, f"=R{i + 1}*10", money, i * 10)  # 赔偿金额, a staff formula
-        ws.write_string(i, len(STAFF_COLUMNS), f"备注{i}")
+        ws.write_string(i, len(FEATURED_COLUMNS), f"备注{i}")
     ws.write_url(1, 19, "https://example.com/evidence/photo.jpg", string="photo.jpg")
     ws.freeze_panes(1, 0)
     if table:

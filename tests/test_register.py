@@ -13,7 +13,7 @@ from toolkit.register import (
 
 
 def test_column_table_matches_spec() -> None:
-    assert len(STAFF_COLUMNS) == 31 and len(TOOLKIT_COLUMNS) == 6
+    assert len(STAFF_COLUMNS) == 36 and len(TOOLKIT_COLUMNS) == 6
     assert [c.zh for c in REQUIRED_HEADERS] == [
         "投诉编号", "受理时间", "受理人", "客户名称", "联系电话", "投诉类别", "投诉级别",
         "投诉内容", "状态"]
@@ -21,6 +21,13 @@ def test_column_table_matches_spec() -> None:
         "due_response", "due_close", "flags", "repeat_of", "effective_severity", "check"]
     assert BY_KEY["severity"].choices == ("一般", "中级", "强烈", "重大")
     assert BY_KEY["status"].choices == ("新建", "处理中", "待回访", "已结案", "无法解决")
+    # The corrective-action columns follow 状态, in the order of the loop (docs/capa.md).
+    keys = [c.key for c in STAFF_COLUMNS]
+    assert keys[keys.index("status") + 1:] == [
+        "root_cause", "corrective_action", "action_due", "action_done_on", "effect"]
+    assert [c.zh for c in STAFF_COLUMNS[-5:]] == ["原因分析", "纠正措施", "整改期限", "整改完成",
+                                                  "效果确认"]
+    assert BY_KEY["effect"].choices == ("有效", "无效", "待确认")
     for attr in ("key", "zh", "en"):
         values = [getattr(c, attr) for c in COLUMNS]
         assert len(values) == len(set(values)), attr

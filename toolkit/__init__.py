@@ -24,6 +24,11 @@ _API = {
     "Finding": "toolkit.findings",
     "ToolkitError": "toolkit.errors",
     "WorkbookError": "toolkit.errors",
+    "run_forms": "toolkit.jobs.forms",
+    "forms_from_result": "toolkit.jobs.forms",
+    "FormsOutcome": "toolkit.forms.outcome",
+    "run_overdue": "toolkit.jobs.overdue",
+    "load_config": "toolkit.config",
 }
 
 __all__ = [
@@ -31,21 +36,30 @@ __all__ = [
     "CheckOutcome",
     "CheckResult",
     "Finding",
+    "FormsOutcome",
     "ToolkitError",
     "WorkbookError",
     "__version__",
     "build_register",
     "check_workbook",
+    "forms_from_result",
+    "load_config",
     "read_workbook",
     "run_check",
+    "run_forms",
+    "run_overdue",
     "save_edit",
 ]
 
 if TYPE_CHECKING:
     from toolkit.catalogue import CATALOGUE
+    from toolkit.config import load_config
     from toolkit.errors import ToolkitError, WorkbookError
     from toolkit.findings import Finding
+    from toolkit.forms.outcome import FormsOutcome
     from toolkit.jobs.check import CheckOutcome, check_workbook
+    from toolkit.jobs.forms import forms_from_result, run_forms
+    from toolkit.jobs.overdue import run_overdue
     from toolkit.rules.engine import CheckResult, run_check
     from toolkit.sheets.reader import read_workbook
     from toolkit.sheets.template import build_register

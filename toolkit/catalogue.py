@@ -73,7 +73,7 @@ CATALOGUE: tuple[Entry, ...] = (
           "A date or time is later than the moment of the check (--as-of, default now).",
           "改正录错的日期", "correct the mistyped date"),
     Entry("order", "error", "时间早于受理时间", "before the time received",
-          "首次回复时间 or 结案时间 is earlier than 受理时间.",
+          "首次回复时间 or 结案时间 is earlier than 受理时间, or 整改完成 is before its day.",
           "核对并改正这两个时间", "check both times and correct the wrong one"),
     Entry("status-mismatch", "error", "状态与结案时间不符", "status and closing time disagree",
           "结案时间 is filled in but 状态 says the case is open, or 状态 is 已结案 without a "
@@ -103,6 +103,16 @@ CATALOGUE: tuple[Entry, ...] = (
           "column is kept untouched and not checked.",
           "若本应是工具的列，请改成标准表头", "if it is meant to be one of the toolkit's "
           "columns, use its standard header"),
+    Entry("no-capa", "warning", "未做原因分析和纠正措施", "no corrective action",
+          "状态 is 已结案 and 是否属实 是, but 原因分析 or 纠正措施 is empty (reported on the "
+          "first empty one). Only when the register has those columns; see docs/capa.md.",
+          "责任部门填写原因分析和纠正措施，并定整改期限", "the responsible department fills in "
+          "原因分析 and 纠正措施 and sets 整改期限"),
+    Entry("action-ineffective", "warning", "整改无效", "corrective action did not work",
+          "效果确认 is 无效: the corrective action did not stop the problem; a new one is "
+          "needed (docs/capa.md).",
+          "重新分析原因，制定新的纠正措施和整改期限", "find the cause again; decide a new action "
+          "and due date"),
     Entry("response-overdue", "flag", "回复逾期", "response overdue",
           "No 首次回复时间 and the check is later than 回复时限.",
           "尽快回复客户并填写首次回复时间", "reply to the customer and fill in 首次回复时间"),
@@ -122,6 +132,10 @@ CATALOGUE: tuple[Entry, ...] = (
           "有效级别 is above 投诉级别 (a repeat complaint) or is 重大; open 重大 cases go to the "
           "departments marked 接收升级.",
           "按升级后的级别处理", "handle it at the escalated severity"),
+    Entry("action-overdue", "flag", "整改逾期", "action overdue",
+          "纠正措施 is filled in, 整改完成 is blank and the day of the check is after 整改期限: "
+          "open and closed cases alike, never on a re-contact (docs/capa.md).",
+          "尽快完成整改并填写整改完成日期", "carry out the action and fill in 整改完成"),
 )
 
 BY_CODE: dict[str, Entry] = {e.code: e for e in CATALOGUE}

@@ -32,17 +32,9 @@ class SmtpConfig:
             return None
         if self.password_env and os.environ.get(self.password_env):
             return os.environ[self.password_env]
-        try:
-            import keyring  # optional: only machines that keep the password there need it
-        except ImportError:
-            keyring = None
-        if keyring is not None:
-            try:
-                secret = keyring.get_password("complaint-toolkit", self.user)
-            except Exception:  # no usable keyring backend on this machine
-                secret = None
-            if secret:
-                return str(secret)
+        secret = keyring_password(self.user)
+        if secret:
+            return secret
         where = f"the environment variable {self.password_env}" if self.password_env else ""
         zh_where = (f"环境变量 {self.password_env}" if self.password_env
                     else "配置文件 [smtp] 的 password_env")
@@ -51,6 +43,22 @@ class SmtpConfig:
             f"没有 {self.user} 的 SMTP 密码：请设置{zh_where}，或用 {keyring_cmd} 保存密码",
             f"no SMTP password for {self.user}: set {where or 'password_env'} "
             f"or store it with {keyring_cmd}"))
+
+
+KEYRING_SERVICE = "complaint-toolkit"
+
+
+def keyring_password(user: str) -> str | None:
+    """The password stored with `keyring set complaint-toolkit USER`, if any."""
+    try:
+        import keyring  # optional: only machines that keep the password there need it
+    except ImportError:
+        return None
+    try:
+        secret = keyring.get_password(KEYRING_SERVICE, user)
+    except Exception:  # no usable keyring backend on this machine
+        return None
+    return str(secret) if secret else None
 
 
 @dataclass(frozen=True)
@@ -68,6 +76,11 @@ class Config:
     mail: MailConfig = field(default_factory=MailConfig)
     workbook: Path | None = None
 
+    @property
+    def send_log(self) -> Path:
+        """The scheduler's send log, a small file beside the config (docs/mail.md)."""
+        return self.path.with_name(self.path.stem + ".sendlog.json")
+
 
 def load_config(path: Path | str) -> Config:
     path = Path(path)
@@ -84,6 +97,7 @@ def load_config(path: Path | str) -> Config:
         raise ConfigError(f"{path}: " + bilingual(
             "配置文件的格式有误（不是有效的 TOML）：请按后面提示的行号（line）和列号（column）改正",
             f"not valid TOML ({e})")) from None
+    _known_keys(doc, path)
     return Config(
         path=path,
         smtp=_smtp(doc.get("smtp"), path),
@@ -161,3 +175,113 @@ def _workbook(value: Any, path: Path) -> Path | None:
         return None
     p = Path(book).expanduser()
     return p if p.is_absolute() else (path.parent / p).resolve()
+
+
+# The keys each table may hold. A misspelt key (pasword_env) would otherwise be ignored
+# without a word, and the mail would fail at 08:30 for a reason nobody can see.
+KNOWN_KEYS: dict[str, tuple[str, ...]] = {
+    "smtp": ("host", "port", "security", "user", "password_env", "from"),
+    "mail": ("summary_to", "send_at"),
+    "workbook": ("path",),
+}
+
+
+def _known_keys(doc: dict[str, Any], path: Path) -> None:
+    for name, value in doc.items():
+        if name not in KNOWN_KEYS:
+            raise ConfigError(f"{path}: " + bilingual(
+                f"不认识的一节 [{name}]：只能有 {'、'.join(f'[{k}]' for k in KNOWN_KEYS)}",
+                f"unknown table [{name}]; expected "
+                f"{', '.join(f'[{k}]' for k in KNOWN_KEYS)}"))
+        if not isinstance(value, dict):
+            continue  # _table names the problem
+        for key in value:
+            if key == "password":
+                raise ConfigError(f"{path}: " + bilingual(
+                    f"[{name}] password：密码不能写在配置文件里，"
+                    "请用 password_env 指定一个环境变量，或保存在系统钥匙串（keyring）中",
+                    f"[{name}] password: the password never lives in the file; name an "
+                    "environment variable with password_env or use the system keyring"))
+            if key not in KNOWN_KEYS[name]:
+                raise ConfigError(f"{path}: " + bilingual(
+                    f"[{name}] 中不认识的设置 {key}：可用的是 {'、'.join(KNOWN_KEYS[name])}",
+                    f"[{name}] {key} is not a known key; expected one of "
+                    f"{', '.join(KNOWN_KEYS[name])}"))
+
+
+# ---------------------------------------------------------------------------
+# Finding the file: --config, then COMPLAINTS_CONFIG, then the per-user config folder
+
+CONFIG_ENV = "COMPLAINTS_CONFIG"
+APP_NAME = "complaints"
+CONFIG_NAME = "config.toml"
+
+
+def user_config_path() -> Path:
+    """config.toml in the per-user config folder (%APPDATA%\\complaints on Windows,
+    ~/.config/complaints on Linux, ~/Library/Application Support/complaints on macOS)."""
+    import click  # the command line's library knows each system's folder
+
+    return Path(click.get_app_dir(APP_NAME)) / CONFIG_NAME
+
+
+def find_config(explicit: Path | str | None = None) -> tuple[Path | None, str]:
+    """Where the config comes from: (path, how found). A path given by --config or by the
+    environment variable must exist (load_config says so); the user folder's is optional."""
+    if explicit:
+        return Path(explicit), "--config"
+    env = os.environ.get(CONFIG_ENV, "").strip()
+    if env:
+        return Path(env).expanduser(), CONFIG_ENV
+    user = user_config_path()
+    if user.is_file():
+        return user, "user folder"
+    return None, ""
+
+
+def load_found_config(explicit: Path | str | None = None) -> Config | None:
+    """The config found by find_config, loaded; None when there is none anywhere."""
+    path, _how = find_config(explicit)
+    return load_config(path) if path else None
+
+
+def describe_config(explicit: Path | str | None = None) -> list[str]:
+    """What `complaints config --show` prints: where the file was found and what it says,
+    with the password never shown (only whether one is available)."""
+    path, how = find_config(explicit)
+    if path is None:
+        return [bilingual(
+            f"没有找到配置文件：可用 --config 指定，或设置环境变量 {CONFIG_ENV}，"
+            f"或放在 {user_config_path()}",
+            f"no config file found: give --config, set {CONFIG_ENV}, "
+            f"or create {user_config_path()}")]
+    config = load_config(path)
+    lines = [f"config: {path.resolve()}  ({how})"]
+    if config.smtp is None:
+        lines.append("[smtp]     (none: mail cannot be sent, only --dry-run)")
+    else:
+        s = config.smtp
+        lines += [f"[smtp]     host = {s.host}", f"           port = {s.port}",
+                  f"           security = {s.security}",
+                  f"           user = {s.user or '(none: no login)'}",
+                  f"           from = {s.sender}"]
+        if s.user:
+            lines.append(f"           password = {_password_state(s)}")
+    lines += [f"[mail]     summary_to = {', '.join(config.mail.summary_to) or '(none)'}",
+              f"           send_at = {config.mail.send_at:%H:%M}"]
+    if config.workbook:
+        state = "exists" if config.workbook.is_file() else "NOT FOUND"
+        lines.append(f"[workbook] path = {config.workbook}  ({state})")
+    else:
+        lines.append("[workbook] path = (none: give BOOK on the command line)")
+    lines.append(f"send log: {config.send_log}")
+    return lines
+
+
+def _password_state(s: SmtpConfig) -> str:
+    if s.password_env and os.environ.get(s.password_env):
+        return f"******** (from the environment variable {s.password_env})"
+    if s.user and keyring_password(s.user):
+        return f"******** (from the system keyring, {KEYRING_SERVICE} / {s.user})"
+    where = f"{s.password_env} is not set" if s.password_env else "no password_env"
+    return f"MISSING ({where}, nothing in the system keyring for {s.user})"

@@ -49,6 +49,7 @@ APPROVALS = ("无需审批", "待审批", "已批准", "已驳回")
 FOLLOW_UPS = ("满意", "基本满意", "不满意")
 STATUSES = ("新建", "处理中", "待回访", "已结案", "无法解决")
 CLOSED_STATUSES = ("已结案", "无法解决")
+EFFECTS = ("有效", "无效", "待确认")
 
 _K = Kind
 STAFF_COLUMNS: tuple[Column, ...] = (
@@ -83,7 +84,15 @@ STAFF_COLUMNS: tuple[Column, ...] = (
     Column("closed_at", "结案时间", "Closed", _K.DATETIME, width=17),
     Column("follow_up", "回访结果", "Follow-up", _K.ENUM, choices=FOLLOW_UPS, width=10),
     Column("status", "状态", "Status", _K.ENUM, required=True, choices=STATUSES, width=9),
+    # Corrective and preventive action (docs/capa.md): optional; a register without these
+    # columns gets none of their findings.
+    Column("root_cause", "原因分析", "Root cause", _K.TEXT, width=30),
+    Column("corrective_action", "纠正措施", "Corrective action", _K.TEXT, width=30),
+    Column("action_due", "整改期限", "Action due", _K.DATE, width=11),
+    Column("action_done_on", "整改完成", "Action done", _K.DATE, width=11),
+    Column("effect", "效果确认", "Effect verified", _K.ENUM, choices=EFFECTS, width=9),
 )
+CAPA_KEYS = ("root_cause", "corrective_action", "action_due", "action_done_on", "effect")
 
 TOOLKIT_COLUMNS: tuple[Column, ...] = (
     Column("due_response", "回复时限", "Response due", _K.DATETIME, toolkit=True, width=17),
@@ -192,6 +201,9 @@ class RegisterData:
     # Rows whose staff cells are all blank but whose toolkit cells still hold values (the
     # staff cleared a row): not cases; their toolkit cells are cleared on the next write.
     toolkit_only_rows: list[RawRow] = field(default_factory=list)
+    # The workbook counts dates from 1904 (old Mac Excel, Numbers): a serial typed into a
+    # date column means a date 1,462 days later than in the usual 1900 system.
+    date1904: bool = False
 
 
 @dataclass(slots=True)
@@ -231,6 +243,11 @@ class Case:
     closed_at: datetime | None = None
     follow_up: str | None = None
     status: str | None = None
+    root_cause: str | None = None
+    corrective_action: str | None = None
+    action_due: date | None = None
+    action_done_on: date | None = None
+    effect: str | None = None
 
     @property
     def is_open(self) -> bool:

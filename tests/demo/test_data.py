@@ -71,6 +71,8 @@ def test_spans_fourteen_months_ending_at_as_of(demo: Any) -> None:
 def test_nothing_valid_lies_after_as_of(demo: Any) -> None:
     for i, row in enumerate(demo.rows):
         for key, value in row.items():
+            if key == "action_due":  # a corrective action's due date is meant to lie ahead
+                continue
             later = (isinstance(value, datetime) and value > AS_OF) or (
                 type(value) is date and value > AS_OF.date())
             if later:
@@ -204,6 +206,39 @@ def test_planted_invalid_rows(demo: Any) -> None:
     assert set(demo.warnings.values()) == {"late-claim"}
 
 
+def test_corrective_actions_show_the_loop(demo: Any) -> None:
+    today = AS_OF.date()
+    recontacts = {i for i, (kind, _) in relations(demo.rows).items() if kind == "recontact"}
+    closed = [r for i, r in enumerate(demo.rows) if r.get("substantiated") == "是"
+              and r["status"] == "已结案" and isinstance(r.get("closed_at"), datetime)
+              and i not in demo.invalid and i not in recontacts]
+    older = [r for r in closed if (today - r["closed_at"].date()).days >= 14]
+    analysed = [r for r in older if r.get("root_cause") and r.get("corrective_action")]
+    assert 0.85 < len(analysed) / len(older) < 1  # most, not all: no-capa shows too
+    assert any(not r.get("root_cause") for r in closed)
+    for i, r in enumerate(demo.rows):
+        if r.get("corrective_action") and i not in recontacts:
+            assert r.get("substantiated") == "是" and isinstance(r.get("action_due"), date)
+        done = r.get("action_done_on")
+        if done is not None:
+            assert r["received_at"].date() <= done <= today, i
+    named = 0
+    for first, later in demo.recontacts:  # the chasing call names the same analysis
+        if demo.rows[first].get("corrective_action"):
+            assert demo.rows[later].get("root_cause") == demo.rows[first]["root_cause"]
+            assert "action_due" not in demo.rows[later]
+            named += 1
+    assert named > 0
+    assert sorted(Counter(demo.actions.values()).items()) == [
+        ("action-ineffective", 1), ("action-overdue", 4)]
+    (ineffective,) = [i for i, code in demo.actions.items() if code == "action-ineffective"]
+    assert any(first == ineffective for first, _ in demo.repeats)  # the complaint came back
+    overdue = [demo.rows[i] for i, code in demo.actions.items() if code == "action-overdue"]
+    assert all(r["action_due"] < today and "action_done_on" not in r for r in overdue)
+    effects = Counter(r.get("effect") for r in demo.rows if r.get("action_done_on"))
+    assert effects["有效"] > effects["待确认"] > 0
+
+
 def test_summary_counts(demo: Any) -> None:
     summary = demo.summary()
     assert summary["rows"] == 420 and summary["invalid"] == 12
@@ -232,6 +267,12 @@ def test_check_finds_exactly_what_was_planted(tmp_path: Path, as_of: datetime) -
         for first, later in pairs:
             case = by_row[later + 2]
             assert (case.repeat_kind, case.repeat_of_row) == (kind, first + 2)
+    for code in ("action-overdue", "action-ineffective"):
+        found = {r.row - 2 for r in result.cases
+                 if code in r.flags or code in {f.code for f in r.issues}}
+        assert found == {i for i, c in demo.actions.items() if c == code}, code
+    assert result.summary()["actions_overdue"] == len(
+        [c for c in demo.actions.values() if c == "action-overdue"]) > 0
     flags = result.flag_counts()
     for flag in ("close-overdue", "closed-late", "responded-late", "escalated"):
         assert flags[flag] > 0, flag

@@ -5,7 +5,7 @@ from datetime import date, datetime, time
 import pytest
 
 from toolkit.register import CellValue
-from toolkit.rules.coerce import CoerceError, text, to_datetime, to_int, to_number
+from toolkit.rules.coerce import CoerceError, text, to_date, to_datetime, to_int, to_number
 
 
 @pytest.mark.parametrize("value, expected", [
@@ -55,3 +55,14 @@ def test_whole_numbers_and_text() -> None:
     assert text(13800138000.0) == "13800138000"
     assert text("  王丽 ") == "王丽"
     assert text("") is None
+
+
+def test_serials_count_from_the_workbooks_date_system() -> None:
+    # The same moment is serial 46,329.396 in the 1900 system and 1,462 days less in 1904.
+    moment = datetime(2026, 11, 3, 9, 30)
+    assert to_datetime(46329.395833333336) == moment
+    assert to_datetime(44867.395833333336, date1904=True) == moment
+    assert to_datetime("44867", date1904=True) == datetime(2026, 11, 3)
+    assert to_date(0, date1904=True) == date(1904, 1, 1)
+    with pytest.raises(CoerceError):
+        to_datetime(0)

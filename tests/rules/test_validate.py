@@ -471,6 +471,9 @@ SCENARIOS: list[dict[str, CellValue]] = [
     {"status": "无法解决", "case_id": "x", "phone": "1"},
     {"closed_at": datetime(2026, 11, 2), "first_response_at": datetime(2026, 12, 1)},
     {"category": "物流运输", "evidence": "a.jpg", "delivered_on": date(2026, 10, 1)},
+    {**CLOSED_QUALITY, "substantiated": "是", "corrective_action": "加严进货检验",
+     "effect": "无效"},
+    {**CLOSED_QUALITY, "substantiated": "是", "root_cause": "来料不良"},
 ]
 
 

@@ -45,7 +45,7 @@ class Progress:
     """Progress on stderr when it is a terminal; silent otherwise (pipes, CI, --json readers)."""
 
     LABELS = {"read": "读取 reading", "check": "校验 checking", "write": "写回 writing",
-              "demo": "生成 building"}
+              "demo": "生成 building", "forms": "审批表 forms", "pdf": "PDF"}
 
     def __init__(self) -> None:
         self.enabled = sys.stderr.isatty()
@@ -130,3 +130,4 @@ def cli(ctx: click.Context, verbose: bool) -> None:
 
 def main() -> None:
     cli()
+

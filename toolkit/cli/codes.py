@@ -28,7 +28,7 @@ def codes(as_json: bool) -> None:
         click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
     else:
         for e in CATALOGUE:
-            click.echo(f"{e.code:<18}{_KIND[e.kind]:<12}{e.zh} / {e.en}")
+            click.echo(f"{e.code:<20}{_KIND[e.kind]:<12}{e.zh} / {e.en}")
             click.echo(textwrap.fill(e.meaning, 96, initial_indent="    ",
                                      subsequent_indent="    "))
             click.echo(f"    怎么改 fix: {e.fix_zh} / {e.fix_en}")

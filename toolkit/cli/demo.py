@@ -20,7 +20,8 @@ def demo(directory: Path, as_of: str | None) -> None:
 
     Some hundreds of complaints over 14 months, with overdue, repeat, re-contact,
     unresolvable and deliberately invalid rows; then `check` writes its results
-    into the workbook. Open the workbook in Excel or LibreOffice afterwards.
+    into the workbook and `stats` compiles the previous month's 月度统计 sheet.
+    Open the workbook in Excel or LibreOffice afterwards.
     """
     from toolkit.demo.run import run_demo
 

@@ -24,11 +24,15 @@ value, in receipt order, ready for `sheets.template.build_register`). With the d
   bad-phone, bad-date, missing, status-mismatch, unhappy-closed, bad-number, bad-id,
   duplicate-id, bad-email, future, order, bad-enum) and an injection probe whose 投诉内容
   starts with "=" (`probes`); two late transport claims (`warnings`, late-claim);
+- 原因分析, 纠正措施, 整改期限, 整改完成 and 效果确认 on most substantiated closed cases (the
+  newest closures often not analysed yet), a few actions overdue and one found not to work
+  (`actions`, from `capa`);
 - 投诉编号 `YYMM-NNNN` numbered per month in receipt order, the newest few left blank for
   check to assign; 责任部门 mostly blank (the rules route), some filled by hand, 被投诉部门 on
   some rows.
 
-Datetimes are naive local times; no value lies after `as_of` except the planted `future` one.
+Datetimes are naive local times; no value lies after `as_of` except the planted `future` one
+and the 整改期限 of actions still under way.
 The fixed tables (staff, customers, products, complaint texts) are in `demo_texts`, the
 planted invalid cells, late claims and probe in `demo_defects`.
 """
@@ -41,6 +45,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from toolkit.demo.capa import plant_actions
 from toolkit.demo.defects import plant_invalid, plant_late_claims
 from toolkit.demo.texts import (
     BRANDS,
@@ -92,6 +97,7 @@ class DemoRegister:
     probes: list[int] = field(default_factory=list)  # text that must stay text (starts with =)
     repeats: list[tuple[int, int]] = field(default_factory=list)  # (earlier, later)
     recontacts: list[tuple[int, int]] = field(default_factory=list)  # (first, call again)
+    actions: dict[int, str] = field(default_factory=dict)  # index -> action-overdue / -ineffective
 
     def summary(self) -> dict[str, object]:
         """Counts a person can check the demo against."""
@@ -505,6 +511,11 @@ class _Builder:
         demo.warnings = plant_late_claims(rows, self.rng, avoid=paired)
         demo.invalid, demo.probes = plant_invalid(rows, self.as_of, self.rng, paired=paired,
                                                   avoid=set(demo.warnings))
+        # After the faults: a 结案时间 planted wrong changes which rows are re-contacts.
+        recontacts = [(first, i) for i, (kind, first) in relations(rows).items()
+                      if kind == "recontact"]
+        demo.actions = plant_actions(rows, self.as_of, self.rng, repeats=demo.repeats,
+                                     recontacts=recontacts, skip=set(demo.invalid))
         demo.rows = [{k: v for k, v in r.items() if v is not None and not k.startswith("_")}
                      for r in rows]
         return demo

@@ -227,6 +227,11 @@ def highlights(index: dict[str, int], headers: dict[str, str], lang: str) -> lis
             out.append(Highlight(ref(col.key)[0], has(check_cell, f"[{headers[col.key]}]"),
                                  RED, RED_TEXT))
     flags_range, flags_cell = ref("flags")
+    # 整改逾期 / action overdue reads as overdue in 逾期标记 like the other flags, and also
+    # marks the 整改期限 that was missed (docs/capa.md).
+    if "action_due" in index:
+        action_label = (FLAGS_EN if lang == "en" else FLAGS)["action-overdue"]
+        out.append(Highlight(ref("action_due")[0], has(flags_cell, action_label), RED, RED_TEXT))
     late = "OR(" + ",".join(has(flags_cell, w) for w in words.overdue) + ")"
     out.append(Highlight(flags_range, late, RED, RED_TEXT))
     out.append(Highlight(flags_range, f"AND(NOT({late}),{has(flags_cell, words.soon)})",

@@ -29,7 +29,7 @@ _REPORT = {
               "{overdue} overdue, {due_soon} due soon, {repeats} repeats, {recontacts} "
               "re-contacts, {escalated} escalated (as of {as_of})",
     },
-    "codes": {"zh": "  {a:<18}{b:<9}{c}", "en": "  {a:<18}{b:<9}{c}"},
+    "codes": {"zh": "  {a:<20}{b:<9}{c}", "en": "  {a:<20}{b:<9}{c}"},
     "worst": {"zh": "  问题最多的行（共 {n} 行有问题）：",
               "en": "  worst rows (of {n} with problems):"},
     "row": {"zh": "  第 {row} 行", "en": "  row {row}"},

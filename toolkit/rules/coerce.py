@@ -15,6 +15,8 @@ class CoerceError(ValueError):
 
 _EXCEL_EPOCH = datetime(1899, 12, 30)  # serial 1 = 1900-01-01, with Lotus' 1900-02-29 skipped
 _MAX_SERIAL = 2958465  # 9999-12-31
+_EPOCH_1904 = datetime(1904, 1, 1)  # serial 0 in a workbook with the 1904 date system
+_DAYS_1900_TO_1904 = 1462
 
 _CN_DATE = re.compile(
     r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?"
@@ -41,15 +43,22 @@ def text(value: CellValue) -> str | None:
     return s or None
 
 
-def from_serial(serial: float) -> datetime:
+def from_serial(serial: float, date1904: bool = False) -> datetime:
+    """The date and time of an Excel serial number, in the workbook's date system (1904: old
+    Mac Excel and Numbers count days from 1904-01-01, serial 0)."""
+    if date1904:
+        if not 0 <= serial <= _MAX_SERIAL - _DAYS_1900_TO_1904:
+            raise CoerceError(f"{serial} is outside Excel's date range")
+        return _EPOCH_1904 + timedelta(seconds=round(serial * 86400))
     if not 0 < serial <= _MAX_SERIAL:
         raise CoerceError(f"{serial} is outside Excel's date range")
     # Excel counts seconds exactly at one-millisecond resolution; round to the second.
     return _EXCEL_EPOCH + timedelta(seconds=round(serial * 86400))
 
 
-def to_datetime(value: CellValue) -> datetime | None:
-    """A datetime from a date cell, an Excel serial number or date text; None when blank."""
+def to_datetime(value: CellValue, *, date1904: bool = False) -> datetime | None:
+    """A datetime from a date cell, an Excel serial number (counted in the workbook's date
+    system) or date text; None when blank."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, datetime):
@@ -59,7 +68,7 @@ def to_datetime(value: CellValue) -> datetime | None:
     if isinstance(value, bool):
         raise CoerceError(f"{value} is not a date")
     if isinstance(value, (int, float)):
-        return from_serial(float(value))
+        return from_serial(float(value), date1904)
     if isinstance(value, (time, timedelta)):
         raise CoerceError(f"{value} is a time of day without a date")
     s = str(value).strip()
@@ -76,19 +85,19 @@ def to_datetime(value: CellValue) -> datetime | None:
             raise CoerceError(f"'{s}' is not a real date ({e})") from None
     # A serial number pasted as text; but a bare year such as "2026" is not 1905-07-18.
     if re.fullmatch(r"\d{5}(\.\d+)?", s):
-        return from_serial(float(s))
+        return from_serial(float(s), date1904)
     raise CoerceError(f"'{s}' is not a date")
 
 
-def to_date(value: CellValue) -> date | None:
-    dt = to_datetime(value)
+def to_date(value: CellValue, *, date1904: bool = False) -> date | None:
+    dt = to_datetime(value, date1904=date1904)
     return dt.date() if dt else None
 
 
-def to_date_or_none(value: CellValue) -> date | None:
+def to_date_or_none(value: CellValue, *, date1904: bool = False) -> date | None:
     """Like to_date, but None for a value that is not a date (used for rule sheets)."""
     try:
-        return to_date(value)
+        return to_date(value, date1904=date1904)
     except CoerceError:
         return None
 

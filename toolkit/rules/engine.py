@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -122,6 +123,7 @@ class CheckResult:
             "repeats": kinds["repeat"],
             "recontacts": kinds["recontact"],
             "escalated": flags["escalated"],
+            "actions_overdue": flags["action-overdue"],
         }
 
     def code_counts(self) -> Counter[str]:
@@ -149,7 +151,8 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def load_rules(data: RegisterData) -> RuleSet:
-    return build_ruleset(data.rule_sheets, to_date_or_none)
+    return build_ruleset(data.rule_sheets,
+                         functools.partial(to_date_or_none, date1904=data.date1904))
 
 
 def run_check(
@@ -168,7 +171,7 @@ def run_check(
 
     results: list[CaseResult] = []
     for i, raw in enumerate(data.rows):
-        case, findings = read_case(raw, headers, rules, as_of)
+        case, findings = read_case(raw, headers, rules, as_of, date1904=data.date1904)
         results.append(CaseResult(case, issues=findings))
         if progress and i % 5000 == 0:
             progress("check", i, total)

@@ -55,7 +55,17 @@ def case_flags(
 
     if _escalated(case.severity, effective_severity):
         flags.add("escalated")
+    if action_overdue(case, as_of):
+        flags.add("action-overdue")
     return [code for code in FLAGS if code in flags]
+
+
+def action_overdue(case: Case, as_of: datetime) -> bool:
+    """A corrective action decided and not done by its due date (docs/capa.md). The due date is
+    a day: the action is late from the day after it. Open and closed cases alike: closing the
+    complaint does not close its action."""
+    return (case.corrective_action is not None and case.action_done_on is None
+            and case.action_due is not None and as_of.date() > case.action_due)
 
 
 def _escalated(own: str | None, effective: str | None) -> bool:

@@ -142,4 +142,25 @@ TEMPLATES: dict[str, dict[str, str]] = {
                       "en": "; list the photos or video (the key evidence)"},
     "hint-resolution": {"zh": "，请写明处理方案", "en": "; describe how it was resolved"},
     "why-follow-up": {"zh": "（回访率须达 100%）", "en": "; every case is followed up"},
+    "no-capa": {
+        "zh": "{header}为空：{substantiated}为 是 的投诉已结案，责任部门须分析原因并制定纠正措施"
+              "（纠正和预防措施）：{hint}",
+        "en": "{header} is empty: the complaint is substantiated ({substantiated} 是) and closed, "
+              "so the responsible department must find the cause and decide a corrective "
+              "action: {hint}",
+    },
+    "action-ineffective": {
+        "zh": "{header}为 无效：纠正措施没有达到效果，须重新分析原因、制定新的纠正措施和整改期限；"
+              "新措施完成并验证有效后，把{header}改为 有效",
+        "en": "{header} is 无效 (not effective): the corrective action did not work; find the "
+              "cause again, decide a new action and due date, and set {header} to 有效 once "
+              "the new action is shown to work",
+    },
+    "hint-root_cause": {"zh": "请写明问题发生的根本原因，如「装配时未按扭矩紧固，缺少复检」",
+                        "en": "write why it happened, e.g. 'bolts not torqued to spec, no "
+                              "re-check at assembly'"},
+    "hint-corrective_action": {
+        "zh": "请写明防止再次发生的措施，如「增加扭矩复检工序，每班抽检 5 台」",
+        "en": "write what will stop it happening again, e.g. 'add a torque re-check, sample 5 "
+              "vehicles per shift'"},
 }

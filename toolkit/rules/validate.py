@@ -39,6 +39,8 @@ _REQUIRED = ("received_at", "receiver", "customer", "category", "severity", "des
 _MIN_DESCRIPTION = 5
 _CLAIM_DAYS = 7  # 004: shortage/damage must be claimed within 7 days of delivery
 _CLOSED = "已结案"
+_SUBSTANTIATED = "是"
+_INEFFECTIVE = "无效"
 _UNRESOLVABLE = "无法解决"
 _OPEN_STATUSES = frozenset({"新建", "处理中", "待回访"})
 _QUALITY = "产品质量"
@@ -190,7 +192,8 @@ def _find_column(headers: HeaderMap, header: str) -> str | None:
 
 
 def read_case(
-    raw: RawRow, headers: HeaderMap, rules: RuleSet, as_of: datetime
+    raw: RawRow, headers: HeaderMap, rules: RuleSet, as_of: datetime, *,
+    date1904: bool = False,
 ) -> tuple[Case, list[Finding]]:
     """The row as a Case, and its findings. A value that cannot be used becomes None with
     exactly one finding (except 投诉编号 and 责任部门, see _KEEP_BAD); a rule whose column
@@ -213,7 +216,7 @@ def read_case(
                 dt: datetime | None = value
             else:
                 try:
-                    dt = to_datetime(value)
+                    dt = to_datetime(value, date1904=date1904)
                 except (ValueError, OverflowError):  # CoerceError is a ValueError
                     bad.add(key)
                     ctx.add(found, row, "bad-date", key, value=_show(value),
@@ -330,6 +333,14 @@ def _check_row(ctx: _Context, found: list[Finding], bad: set[str], vals: dict[st
         if blank("closed_at"):
             add(found, row, "status-mismatch", "closed_at", "status-closed-no-time",
                 status=ctx.header("status"))
+        # Only a register that has both columns is asked for them (docs/capa.md).
+        if (vals.get("substantiated") == _SUBSTANTIATED
+                and "root_cause" in index and "corrective_action" in index):
+            for key in ("root_cause", "corrective_action"):
+                if blank(key):
+                    add(found, row, "no-capa", key, hint=_hint(ctx, key),
+                        substantiated=ctx.header("substantiated"))
+                    break
     elif status == _UNRESOLVABLE:
         if blank("resolution"):
             add(found, row, "missing", "resolution", "missing-unresolvable",
@@ -342,9 +353,11 @@ def _check_row(ctx: _Context, found: list[Finding], bad: set[str], vals: dict[st
         when = vals.get(key)
         if when is not None and when > as_of:
             add(found, row, "future", key, value=_stamp(when), as_of=_stamp(as_of))
+    for key in ("delivered_on", "action_done_on"):
+        day = vals.get(key)
+        if day is not None and day > as_of.date():
+            add(found, row, "future", key, value=_stamp(day), as_of=_stamp(as_of))
     delivered = vals.get("delivered_on")
-    if delivered is not None and delivered > as_of.date():
-        add(found, row, "future", "delivered_on", value=_stamp(delivered), as_of=_stamp(as_of))
 
     if received is not None:
         for key in ("first_response_at", "closed_at"):
@@ -352,11 +365,18 @@ def _check_row(ctx: _Context, found: list[Finding], bad: set[str], vals: dict[st
             if when is not None and when < received:
                 add(found, row, "order", key, value=_stamp(when),
                     received=ctx.header("received_at"), received_value=_stamp(received))
+        done = vals.get("action_done_on")  # a date: done on the day of receipt is in order
+        if done is not None and done < received.date():
+            add(found, row, "order", "action_done_on", value=_stamp(done),
+                received=ctx.header("received_at"), received_value=_stamp(received))
         if category == _TRANSPORT and delivered is not None:
             days = (received.date() - delivered).days
             if days > _CLAIM_DAYS:
                 add(found, row, "late-claim", "delivered_on", value=_stamp(delivered), days=days,
                     received=ctx.header("received_at"), received_value=_stamp(received))
+
+    if vals.get("effect") == _INEFFECTIVE:
+        add(found, row, "action-ineffective", "effect")
 
     case_id = vals.get("case_id")
     if case_id is not None:

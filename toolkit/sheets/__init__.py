@@ -12,6 +12,19 @@ from toolkit.sheets.atomic import write_atomic
 from toolkit.sheets.lock import Fingerprint, ensure_writable, fingerprint
 from toolkit.sheets.reader import Workbook, read_workbook
 from toolkit.sheets.xlsx.cells import cut_text, split_text
+from toolkit.sheets.xlsx.macro import (
+    CONFIG_CODE_NAME,
+    CONFIG_SHEET,
+    Button,
+    MacroRequest,
+    add_macro,
+    check_upgradable,
+    code_names,
+    stamp,
+)
+from toolkit.sheets.xlsx.newbook import write_report_workbook
+from toolkit.sheets.xlsx.reportspec import CellStyle, Chart, ReportSheet, Series
+from toolkit.sheets.xlsx.wellformed import changed_parts_parse
 from toolkit.sheets.xlsx.writer import (
     CellValue,
     ColumnWrite,
@@ -23,19 +36,33 @@ from toolkit.sheets.xlsx.writer import (
 )
 
 __all__ = [
+    "CellStyle",
+    "CONFIG_CODE_NAME",
+    "CONFIG_SHEET",
+    "Button",
     "CellValue",
+    "Chart",
     "ColumnWrite",
     "Fingerprint",
     "Highlight",
+    "MacroRequest",
     "OwnedSheet",
+    "ReportSheet",
     "SaveResult",
+    "Series",
     "Workbook",
     "WorkbookEdit",
+    "add_macro",
+    "check_upgradable",
+    "code_names",
     "cut_text",
+    "changed_parts_parse",
     "ensure_writable",
     "fingerprint",
     "read_workbook",
     "save_edit",
     "split_text",
+    "stamp",
     "write_atomic",
+    "write_report_workbook",
 ]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import posixpath
 import re
 import zipfile
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -13,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import python_calamine as calamine
-from defusedxml import DefusedXmlException, ElementTree
 
 from toolkit.errors import WorkbookError, bilingual
 from toolkit.layout import REGISTER_SHEET, REPORT_SHEET, RULE_SHEETS
@@ -28,6 +26,7 @@ from toolkit.register import (
     column_for_header,
     column_letter,
 )
+from toolkit.sheets.bookview import BookInfo, apply_corrections, corrections, open_book
 from toolkit.sheets.damage import damaged_error
 from toolkit.sheets.limits import check_unpacked
 from toolkit.sheets.lock import Fingerprint, fingerprint
@@ -58,7 +57,7 @@ def read_workbook(path: Path | str, *, report: bool = True) -> Workbook:
     _check_file(path)
     fp = fingerprint(path)
     try:
-        book = calamine.CalamineWorkbook.from_path(str(path))
+        book, info = open_book(path)
     except calamine.PasswordError:
         raise WorkbookError(bilingual(
             "工作簿有密码保护：请在 Excel 中取消密码（文件 > 信息 > 保护工作簿）后再运行",
@@ -76,15 +75,18 @@ def read_workbook(path: Path | str, *, report: bool = True) -> Workbook:
         if REGISTER_SHEET in names:
             # python-calamine lets go of the GIL while it parses the sheet, and zlib while it
             # inflates: the formula scan of the same sheet runs meanwhile on the other core.
-            scan = pool.submit(_refuse_uncalculated_formulas, path, REGISTER_SHEET)
+            scan = pool.submit(_refuse_uncalculated_formulas, path, REGISTER_SHEET, info)
         sheet_name, rows = _find_register(book, names, path)
+        apply_corrections(rows, corrections(path, info, sheet_name))
         if scan is None:
-            _refuse_uncalculated_formulas(path, sheet_name)
+            _refuse_uncalculated_formulas(path, sheet_name, info)
         else:
             scan.result()
         data = _register_data(path, sheet_name, rows, names)
-        data.rule_sheets = {n: _rule_sheet(book, n) for n in RULE_SHEETS if n in names}
-        found = (_sheet_rows(book, REPORT_SHEET) if report and REPORT_SHEET in names
+        data.date1904 = info.date1904
+        data.rule_sheets = {n: _rule_sheet(book, n, path, info) for n in RULE_SHEETS
+                            if n in names}
+        found = (_sheet_rows(book, REPORT_SHEET, path, info) if report and REPORT_SHEET in names
                  else None)
     except (WorkbookError, MemoryError):
         raise
@@ -146,9 +148,6 @@ def _check_file(path: Path) -> None:
     check_unpacked(infos, path)
 
 
-_NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-_NS_PKG = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _FORMULA = re.compile(rb"<(?:[\w.-]+:)?f[\s/>]")
 _CELL_START = re.compile(rb"<(?:[\w.-]+:)?c\s[^>]*>")
 _CELL_END = re.compile(rb"</(?:[\w.-]+:)?c>|<(?:[\w.-]+:)?c[\s>]")
@@ -157,12 +156,14 @@ _EMPTY_VALUE = re.compile(rb"<(?:[\w.-]+:)?v\s*(?:/>|></(?:[\w.-]+:)?v>)")
 _SHEET_DATA = re.compile(rb"<(?:[\w.-]+:)?sheetData[\s>]")
 
 
-def _refuse_uncalculated_formulas(path: Path, sheet: str) -> None:
+def _refuse_uncalculated_formulas(path: Path, sheet: str, info: BookInfo) -> None:
     """A formula Excel never calculated (a file written by a script) has no stored value:
     every reader sees a blank, and `check` would fill it over the formula. Say so instead."""
+    part = info.sheet_parts.get(sheet)
+    if part is None:
+        return
     with zipfile.ZipFile(path) as z:
-        part = _sheet_part(z, sheet)
-        if part is None or not _may_hold_formulas(z, part):
+        if not _may_hold_formulas(z, part):
             return
         xml = z.read(part)
     # Only cells count: formulas also live in drop-downs and conditional formats after it.
@@ -221,23 +222,6 @@ def _sheet_data_end(xml: bytes) -> int:
     return len(xml)
 
 
-def _sheet_part(z: zipfile.ZipFile, sheet: str) -> str | None:
-    """The zip part of a sheet, from workbook.xml and its relationships (parsed with defusedxml:
-    a workbook is untrusted input)."""
-    try:
-        book = ElementTree.fromstring(z.read("xl/workbook.xml"))
-        rels = ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
-    except (KeyError, ElementTree.ParseError, DefusedXmlException):
-        return None
-    rid = next((s.get(f"{_NS_REL}id") for s in book.iter(f"{_NS_MAIN}sheet")
-                if s.get("name") == sheet), None)
-    target = next((r.get("Target") for r in rels.iter(f"{_NS_PKG}Relationship")
-                   if r.get("Id") == rid), None)
-    if not target:
-        return None
-    return target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
-
-
 def _reason(e: Exception) -> str:
     text = str(e).strip().splitlines()
     return (text[0] if text else type(e).__name__)[:160]
@@ -288,9 +272,12 @@ def _refuse_merged(sheet: calamine.CalamineSheet, path: Path) -> None:
             path=path, sheet=sheet.name)
 
 
-def _sheet_rows(book: calamine.CalamineWorkbook, name: str) -> list[list[CellValue]]:
+def _sheet_rows(book: calamine.CalamineWorkbook, name: str, path: Path, info: BookInfo
+                ) -> list[list[CellValue]]:
     """A small sheet's rows, every cell normalised."""
-    return [[_normalise(v) for v in r] for r in _raw_rows(book.get_sheet_by_name(name))]
+    raw = _raw_rows(book.get_sheet_by_name(name))
+    apply_corrections(raw, corrections(path, info, name))
+    return [[_normalise(v) for v in r] for r in raw]
 
 
 def _raw_rows(sheet: calamine.CalamineSheet) -> list[list[Any]]:
@@ -389,8 +376,24 @@ def _header_row_below(rows: list[list[CellValue]]) -> int | None:
     return None
 
 
-def _rule_sheet(book: calamine.CalamineWorkbook, name: str) -> RuleSheet:
-    rows = _sheet_rows(book, name)
+def _rule_sheet(book: calamine.CalamineWorkbook, name: str, path: Path, info: BookInfo
+                ) -> RuleSheet:
+    rows = _sheet_rows(book, name, path, info)
     headers = [str(v).strip() if v is not None else "" for v in (rows[0] if rows else [])]
     data = [(i + 1, r) for i, r in enumerate(rows[1:], start=1) if any(v is not None for v in r)]
+    return RuleSheet(name, headers, data)
+
+
+def register_from_rows(path: Path | str, sheet: str, rows: list[list[Any]],
+                       names: list[str]) -> RegisterData:
+    """The register from rows another reader gave, row 1 first (the Excel buttons read the
+    open workbook through Excel): the same checks and the same RegisterData as a file read."""
+    return _register_data(Path(path), sheet, rows, names)
+
+
+def rule_sheet_from_rows(name: str, rows: list[list[Any]]) -> RuleSheet:
+    """A rule sheet from rows another reader gave, row 1 first."""
+    cells = [[_normalise(v) for v in r] for r in rows]
+    headers = [str(v).strip() if v is not None else "" for v in (cells[0] if cells else [])]
+    data = [(i + 1, r) for i, r in enumerate(cells[1:], start=1) if any(v is not None for v in r)]
     return RuleSheet(name, headers, data)

@@ -30,6 +30,7 @@ from toolkit.layout import (
     SETTING_NAMES,
     SETTING_NOTES,
     SETTINGS_SHEET,
+    Department,
     Settings,
     rule_headers,
     settings_value_text,
@@ -112,7 +113,11 @@ _TEXTS: dict[str, dict[str, str]] = {
 
 
 def build_register(
-    path: Path, *, rows: Sequence[Mapping[str, object]] = (), english: bool = False
+    path: Path,
+    *,
+    rows: Sequence[Mapping[str, object]] = (),
+    english: bool = False,
+    departments: Sequence[Department] = DEFAULT_DEPARTMENTS,
 ) -> Path:
     """Create a new register workbook at `path` (.xlsx): the 投诉记录 sheet with the staff
     columns, drop-downs and date formats, then the rule sheets filled with the toolkit/layout.py
@@ -141,7 +146,7 @@ def build_register(
     settings = replace(DEFAULT_SETTINGS, language=lang)
     _routing_sheet(wb.create_sheet(ROUTING_SHEET))
     _limits_sheet(wb.create_sheet(LIMITS_SHEET))
-    _departments_sheet(wb.create_sheet(DEPARTMENTS_SHEET))
+    _departments_sheet(wb.create_sheet(DEPARTMENTS_SHEET), departments)
     _holidays_sheet(wb.create_sheet(HOLIDAYS_SHEET))
     _settings_sheet(wb.create_sheet(SETTINGS_SHEET), settings)
     wb.active = 0
@@ -355,10 +360,10 @@ def _notes(ws: Worksheet, column: int, notes: Sequence[str]) -> None:
     ws.column_dimensions[column_letter(column)].width = 60
 
 
-def _departments_sheet(ws: Worksheet) -> None:
+def _departments_sheet(ws: Worksheet, departments: Sequence[Department]) -> None:
     _table(ws, DEPARTMENTS_HEADERS, (16, 12, 28, 10), (
         (d.name, d.manager, d.email, "是" if d.receives_escalations else "否")
-        for d in DEFAULT_DEPARTMENTS))
+        for d in departments))
     _validate(ws, "D", _list('"是,否"', "请选择", "是：重大投诉也发给本部门（升级）",
                              "接收升级只能是 是 或 否"), DEPARTMENT_ROWS)
 

@@ -830,3 +830,110 @@ def test_cells_inserted_inside_a_row_keep_column_order(book: Path) -> None:
         refs = re.findall(r'<c r="([A-Z]+)\d+"', row)
         numbers = [column_number(ref) for ref in refs]
         assert numbers == sorted(numbers) and len(set(numbers)) == len(numbers), refs
+
+
+NS_WB_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def _respell_workbook(xml: str, spelling: str) -> str:
+    """workbook.xml as other programs spell it: openpyxl (with lxml) and Open XML SDK programs
+    declare r: on each <sheet>; tealeg/xlsx calls it ns:, also per <sheet>; ClosedXML and
+    others prefix SpreadsheetML with x:."""
+    xml = xml.replace(f' xmlns:r="{NS_WB_REL}"', "", 1)
+    prefix = "ns" if spelling == "tealeg" else "r"
+    xml = re.sub(r"<sheet (.*?) r:id=", lambda m: f'<sheet xmlns:{prefix}="{NS_WB_REL}" '
+                 f"{m.group(1)} {prefix}:id=", xml)
+    assert "r:" not in xml.replace("xmlns:r=", "").replace(" r:id=", "")
+    if spelling == "prefixed":
+        xml = re.sub(r"<(/?)(?=[A-Za-z])", r"<\1x:", xml).replace('xmlns="', 'xmlns:x="', 1)
+    return xml
+
+
+@pytest.mark.parametrize("spelling", ["openpyxl", "tealeg", "prefixed"])
+def test_a_new_sheet_follows_the_files_namespace_spelling(featured_register: MakeRegister,
+                                                          spelling: str) -> None:
+    import openpyxl
+    from defusedxml import ElementTree
+    from helpers import write_parts
+
+    book = featured_register("台账.xlsx")
+    files = parts(book)
+    files["xl/workbook.xml"] = _respell_workbook(files["xl/workbook.xml"].decode(),
+                                                 spelling).encode()
+    ElementTree.fromstring(files["xl/workbook.xml"])  # the respelled original is sound
+    write_parts(book, files)
+    save_edit(book, check_edit(), expected=fingerprint(book))
+    after = parts(book)
+    root = ElementTree.fromstring(after["xl/workbook.xml"])  # namespace-aware: no unbound r:
+    ids = [s.get(f"{{{NS_WB_REL}}}id") for s in root.iter(
+        "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}sheet")]
+    assert len(ids) == 4 and all(ids)
+    rels = after["xl/_rels/workbook.xml.rels"].decode()
+    assert all(f'Id="{i}"' in rels for i in ids)
+    wb = openpyxl.load_workbook(book, read_only=True)  # strict about namespaces
+    try:
+        assert wb.sheetnames[-1] == "校验报告"
+        assert next(wb["校验报告"].iter_rows(values_only=True))[0] == "行号"
+    finally:
+        wb.close()
+
+
+def test_a_workbook_saved_by_openpyxl_with_lxml_gets_a_sound_new_sheet(tmp_path: Path) -> None:
+    """openpyxl declares r: on each <sheet> when lxml is installed (python-docx brings it)."""
+    pytest.importorskip("lxml", reason="openpyxl writes the per-sheet spelling only with lxml")
+    import openpyxl
+    from defusedxml import ElementTree
+
+    path = tmp_path / "台账.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = REGISTER
+    ws.append(["投诉编号", "受理时间"])
+    ws.append(["2611-0001", datetime(2026, 11, 3, 9, 30)])
+    wb.save(path)
+    assert b'<sheet xmlns:r="' in parts(path)["xl/workbook.xml"]
+    save_edit(path, WorkbookEdit(REGISTER, [ColumnWrite(3, {1: "回复时限", 2: DUE})],
+                                 owned_sheets=[OwnedSheet("校验报告", [["行号"], [2]])]),
+              expected=fingerprint(path))
+    ElementTree.fromstring(parts(path)["xl/workbook.xml"])
+    again = openpyxl.load_workbook(path)
+    assert again.sheetnames == [REGISTER, "校验报告"]
+    assert again[REGISTER]["C2"].value == DUE
+
+
+def test_rows_and_cells_follow_the_spelling_inside_sheet_data(tmp_path: Path) -> None:
+    """A sheet whose root is x:-prefixed while sheetData declares the namespace as default:
+    written cells go into the existing rows, spelled as their neighbours."""
+    import xlsxwriter
+    from defusedxml import ElementTree
+    from helpers import write_parts
+
+    path = tmp_path / "mixed.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet(REGISTER)
+    ws.write_row(0, 0, ["投诉编号", "状态"])
+    ws.write_row(1, 0, ["2611-0001", "新建"])
+    wb.close()
+    files = parts(path)
+    xml = files[SHEET].decode()
+    head, rest = xml.split("<sheetData>", 1)
+    data, tail = rest.split("</sheetData>", 1)
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+    def prefixed(text: str) -> str:
+        return re.sub(r"<(/?)(?=[A-Za-z])", r"<\1x:", text)
+
+    files[SHEET] = (prefixed(head).replace(f'xmlns="{main}"', f'xmlns:x="{main}"', 1)
+                    + f'<x:sheetData xmlns="{main}">' + data + "</x:sheetData>"
+                    + prefixed(tail)).encode()
+    ElementTree.fromstring(files[SHEET])
+    write_parts(path, files)
+    save_edit(path, WorkbookEdit(REGISTER, [ColumnWrite(3, {1: "校验结果", 2: "通过"}),
+                                            ColumnWrite(1, {4: "2611-0003"})]), expected=None)
+    written = parts(path)[SHEET].decode()
+    ElementTree.fromstring(written)
+    assert written.count('<row r="2"') == 1 and "<x:row" not in written
+    assert '<c r="C2" t="inlineStr"><is><t>通过</t></is></c>' in written
+    assert rows_of(path, REGISTER) == [["投诉编号", "状态", "校验结果"],
+                                       ["2611-0001", "新建", "通过"], ["", "", ""],
+                                       ["2611-0003", "", ""]]

@@ -20,6 +20,7 @@ from toolkit.sheets.xlsx.package import (
     sheet_refs,
 )
 from toolkit.sheets.xlsx.readback import Written, sample
+from toolkit.sheets.xlsx.reportparts import apply_report_sheet
 from toolkit.sheets.xlsx.styles import Styles
 from toolkit.sheets.xlsx.worksheet import Worksheet
 from toolkit.sheets.xlsx.xmlscan import Doc
@@ -53,7 +54,7 @@ def write_package(raw: bytes, edit: WorkbookEdit, tmp: Path, path: Path,
         raise WorkbookError(bilingual(
             "工作簿里没有样式表：请在 Excel 中打开工作簿并重新保存后再运行",
             "the workbook has no style sheet; open it in Excel and save it again"), path=path)
-    styles = Styles(pkg.read(styles_rel.target), styles_rel.target)
+    styles = Styles(pkg.read(styles_rel.target), styles_rel.target, path)
     drop_chain = False
     written = Written(None, [], set(), [s.name for s in sheets], {})
 
@@ -93,6 +94,11 @@ def write_package(raw: bytes, edit: WorkbookEdit, tmp: Path, path: Path,
             new_sheets.append(add_sheet(pkg, book, book_part, book_rels, sheets, owned.name, xml))
             written.sheets.append(owned.name)
         written.owned_rows[owned.name] = len(owned.rows)
+    for report in edit.report_sheets:
+        drop_chain |= apply_report_sheet(pkg, book, book_part, book_rels, sheets, styles,
+                                         date1904, report, new_sheets)
+        written.sheets.append(report.name)
+        written.owned_rows[report.name] = report.last_value_row
     if new_sheets:
         sheets_el = book.kid(b"sheets")
         assert sheets_el is not None
@@ -105,6 +111,9 @@ def write_package(raw: bytes, edit: WorkbookEdit, tmp: Path, path: Path,
     if new_styles is not None:
         pkg.put(styles_rel.target, new_styles)
     clock("edit")
+    written.original = raw
+    written.parts_changed = set(pkg.changed) | set(pkg.added)
+    written.parts_removed = set(pkg.removed)
     pkg.write(tmp)
     clock("zip")
     return written

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from toolkit.register import CellValue
+from toolkit.sheets.xlsx.reportspec import ReportSheet
 
 
 @dataclass
@@ -47,7 +48,9 @@ class WorkbookEdit:
     columns: list[ColumnWrite] = field(default_factory=list)
     highlights: list[Highlight] = field(default_factory=list)
     owned_sheets: list[OwnedSheet] = field(default_factory=list)
+    # Laid-out sheets with charts (the 月度统计 sheet), replaced whole with their drawing.
+    report_sheets: list[ReportSheet] = field(default_factory=list)
 
     def is_empty(self) -> bool:
-        return not (self.owned_sheets or self.highlights
+        return not (self.owned_sheets or self.highlights or self.report_sheets
                     or any(c.values or c.width is not None for c in self.columns))

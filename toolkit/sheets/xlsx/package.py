@@ -29,6 +29,8 @@ REL_TABLE = NS_REL + "/table"
 STRICT_DOCUMENT = "http://purl.oclc.org/ooxml/officeDocument/relationships/officeDocument"
 CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+NS_TYPES = "http://schemas.openxmlformats.org/package/2006/content-types"
 
 
 @dataclass
@@ -135,6 +137,18 @@ class Package:
             fh.flush()
             os.fsync(fh.fileno())
 
+    def to_bytes(self, date_time: tuple[int, int, int, int, int, int]) -> bytes:
+        """The package as zip bytes with every entry stamped `date_time`, for a build that must
+        give the same bytes each time (the .xlsm template)."""
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as z:
+            names = [i.filename for i in self.infos if i.filename not in self.removed]
+            for name in names + list(self.added):
+                zi = zipfile.ZipInfo(name, date_time)
+                zi.compress_type = zipfile.ZIP_DEFLATED
+                z.writestr(zi, self.read(name))
+        return out.getvalue()
+
 
 @dataclass
 class SheetRef:
@@ -156,12 +170,23 @@ def sheet_refs(book: Doc, rels: list[Rel]) -> list[SheetRef]:
     for el in children(book.xml, sheets_el.tag_end, sheets_el.inner_end):
         if el.local != b"sheet":
             continue
-        rid = next((m.group(2) or m.group(3) for m in ATTR.finditer(el.attrs)
-                    if m.group(1).endswith(b":id")), b"").decode()
+        rid = sheet_rel_id(book, sheets_el, el)
         rel = by_id.get(rid)
         out.append(SheetRef(unesc(el.attr(b"name") or b""), int(el.attr(b"sheetId") or 0),
                              rid, rel.target if rel and rel.type == REL_WORKSHEET else None, el))
     return out
+
+
+def sheet_rel_id(book: Doc, sheets_el: El, el: El) -> str:
+    """The r:id of a <sheet>, whatever prefix the file binds the relationships namespace to
+    and wherever it declares it (openpyxl and some Open XML SDK programs declare it on each
+    <sheet>, tealeg/xlsx calls it ns:)."""
+    scope = book.scope(sheets_el, el)
+    for m in ATTR.finditer(el.attrs):
+        prefix, _, local = m.group(1).decode().rpartition(":")
+        if local == "id" and prefix and prefix != "xmlns" and scope.get(prefix) == NS_REL:
+            return unesc(m.group(2) if m.group(2) is not None else m.group(3) or b"")
+    return ""
 
 
 def find_sheet(sheets: list[SheetRef], name: str) -> SheetRef | None:
@@ -187,27 +212,41 @@ def add_sheet(pkg: Package, book: Doc, book_part: str, rels: list[Rel],
     rels.append(Rel(rid, REL_WORKSHEET, part, False))
     rels_name = pkg.rels_name(book_part)
     rels_doc = Doc(pkg.read(rels_name), rels_name, b"Relationships")
+    p = _child_prefix(rels_doc, NS_PKG_REL)
     rels_doc.insert(rels_doc.root.inner_end, (
-        f'<{rels_doc.p.decode()}Relationship Id="{rid}" Type="{REL_WORKSHEET}" '
+        f'<{p}Relationship Id="{rid}" Type="{REL_WORKSHEET}" '
         f'Target="worksheets/sheet{n}.xml"/>').encode())
     pkg.put(rels_name, b"".join(rels_doc.render()))
     types = Doc(pkg.read("[Content_Types].xml"), "[Content_Types].xml", b"Types")
-    types.insert(types.root.inner_end, (f'<{types.p.decode()}Override PartName="/{part}" '
+    p = _child_prefix(types, NS_TYPES)
+    types.insert(types.root.inner_end, (f'<{p}Override PartName="/{part}" '
                                         f'ContentType="{CT_WORKSHEET}"/>').encode())
     pkg.put("[Content_Types].xml", b"".join(types.render()))
     sheet_id = max((s.sheet_id for s in sheets), default=0) + 1
-    r_prefix = _prefix_for(book, NS_REL) or "r"
     sheets.append(SheetRef(name, sheet_id, rid, part, book.root))
-    return (f'<{book.p.decode()}sheet name="{esc_attr(name)}" sheetId="{sheet_id}" '
-            f'{r_prefix}:id="{rid}"/>').encode()
+    sheets_el = book.kid(b"sheets")
+    assert sheets_el is not None
+    p = _child_prefix(book, book.namespace(), sheets_el)
+    # The relationships prefix as the file spells it where the entry goes; where the file
+    # declares it only on each <sheet> (openpyxl), or not at all, the entry declares it too.
+    r = book.attribute_prefix(NS_REL, sheets_el)
+    declare = "" if r else f' xmlns:r="{NS_REL}"'
+    return (f'<{p}sheet{declare} name="{esc_attr(name)}" sheetId="{sheet_id}" '
+            f'{r or "r"}:id="{rid}"/>').encode()
 
 
-def _prefix_for(doc: Doc, ns: str) -> str | None:
-    for m in ATTR.finditer(doc.root.attrs):
-        key = m.group(1).decode()
-        if key.startswith("xmlns:") and (m.group(2) or m.group(3) or b"").decode() == ns:
-            return key[6:]
-    return None
+def _child_prefix(doc: Doc, ns: str, *path: El) -> str:
+    """The prefix (with colon) a new element of namespace `ns` takes inside the last element of
+    `path` (the root when empty), spelled as the file spells it."""
+    p = doc.element_prefix(ns, *path)
+    if p is None:
+        where = path[-1].local.decode() if path else doc.root.local.decode()
+        raise WorkbookError(bilingual(
+            f"无法修改工作簿文件里的 {doc.part}：它的 <{where}> 不在标准的命名空间里，"
+            "请在 Excel 中打开工作簿并重新保存后再运行",
+            f"cannot edit the part {doc.part}: its <{where}> element is not in the "
+            "namespace Excel uses; open the workbook in Excel and save it again"))
+    return p.decode()
 
 
 def drop_calc_chain(pkg: Package, book_part: str, rels_doc: Doc | None,

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as TimeOfDay
 from pathlib import Path
 
-import python_calamine as calamine
-
-from toolkit.errors import WorkbookError, bilingual
 from toolkit.register import CellValue, column_letter
+from toolkit.sheets.bookview import corrections, open_book
 from toolkit.sheets.xlsx.cells import BAD_XML_CHARS, fits
 from toolkit.sheets.xlsx.edit import ColumnWrite
+from toolkit.sheets.xlsx.verify import VerifyError, verify_package
 
 _VERIFY_SAMPLE = 200  # written cells read back from the temporary file
 
@@ -28,6 +27,9 @@ class Written:
     sheets: list[str]  # every sheet name the new file must have
     owned_rows: dict[str, int]
     last_row: int = 0  # the last register row holding a value the edit does not touch
+    original: bytes | None = None  # the package as read, to tell new flaws from its own
+    parts_changed: set[str] = field(default_factory=set)  # changed or added zip parts
+    parts_removed: set[str] = field(default_factory=set)
 
 
 def sample(columns: list[ColumnWrite]) -> list[tuple[int, int, CellValue]]:
@@ -39,22 +41,29 @@ def sample(columns: list[ColumnWrite]) -> list[tuple[int, int, CellValue]]:
 
 
 def verify_written(tmp: Path, written: Written, path: Path) -> None:
-    def fail(why: str) -> WorkbookError:
-        return WorkbookError(bilingual(
-            "写出的工作簿读回时与预期不符，原文件未改动：请重新运行，如仍出错请联系维护人员",
-            f"the written workbook did not read back correctly ({why}); the "
-            "original was left unchanged"), path=path)
+    """Prove the package at `tmp` opens (verify.py), then read the written values back."""
+    verify_package(tmp, written.original, written.parts_changed, written.parts_removed, path)
+    read_back(tmp, written, path)
+
+
+def read_back(tmp: Path, written: Written, path: Path) -> None:
+    part = "(zip)"
+
+    def fail(why: str) -> VerifyError:
+        return VerifyError(part, f"does not read back as written: {why}", path)
 
     try:
-        book = calamine.CalamineWorkbook.from_path(str(tmp))
+        book, info = open_book(tmp)
     except Exception as e:  # calamine raises several unrelated types
         raise fail(str(e).splitlines()[0] if str(e) else type(e).__name__) from None
     try:
         names = list(book.sheet_names)
-        missing = [n for n in written.sheets if n not in names]
+        missing = [n for n in written.sheets if n not in names and n not in info.unreadable]
         if missing:
+            part = info.book_part
             raise fail("sheet(s) missing: " + ", ".join(missing))
         if written.register:
+            part = info.sheet_parts.get(written.register, written.register)
             sheet = book.get_sheet_by_name(written.register)
             start_row, start_col = sheet.start or (0, 0)
             wanted = {r for r, _, _ in written.cells}
@@ -64,6 +73,12 @@ def verify_written(tmp: Path, written: Written, path: Path) -> None:
                 height = start_row + i + 1
                 if height in wanted:
                     got[height] = list(row)
+            for (r, c), fixed in corrections(tmp, info, written.register).items():
+                if r in got:
+                    row_values = got[r]
+                    j = c - 1 - start_col
+                    if 0 <= j < len(row_values):
+                        row_values[j] = fixed
             if height < written.last_row:
                 raise fail(f"the register ends at row {height}, it had rows up to "
                            f"{written.last_row}")
@@ -74,10 +89,11 @@ def verify_written(tmp: Path, written: Written, path: Path) -> None:
                 if not _same_value(back, value):
                     raise fail(f"{column_letter(c)}{r} reads {back!r}, expected {value!r}")
         for name, count in written.owned_rows.items():
+            part = info.sheet_parts.get(name, name)
             sheet = book.get_sheet_by_name(name)
             if count and (sheet.start or (0, 0))[0] + sheet.height < count:
                 raise fail(f"sheet {name} has {sheet.height} rows, expected {count}")
-    except WorkbookError:
+    except VerifyError:
         raise
     except Exception as e:
         raise fail(str(e).splitlines()[0] if str(e) else type(e).__name__) from None

@@ -13,6 +13,7 @@ from toolkit.sheets.xlsx.styles import Styles
 from toolkit.sheets.xlsx.xmlscan import (
     START_TAG,
     Doc,
+    El,
     attr,
     children,
     esc,
@@ -52,8 +53,9 @@ class Worksheet:
                 f"the part {part} holds no cells (sheetData); open the workbook "
                 "in Excel and save it again"))
         self.sd = sd
-        self.scan = SheetData(self.doc.xml, self.doc.p, part, sd)
-        self.p = self.doc.p
+        self.p = self.doc.p  # elements under the root: cols, conditional formats
+        self.cp = self._row_prefix(sd)
+        self.scan = SheetData(self.doc.xml, self.cp, part, sd)
         self.styles, self.date1904 = styles, date1904
         self.overwrote_formula = False
         self.part = part
@@ -63,10 +65,21 @@ class Worksheet:
         self.unnumbered_cells = False
         # Cell references in document order, to find where a cell goes inside a row without
         # parsing every cell of it (only used when every cell carries r=, as Excel writes).
-        self.cell_ref = re.compile(re.escape(b"<" + self.p + b"c") + rb' r="([A-Z]{1,3})\d+"')
+        self.cell_ref = re.compile(re.escape(b"<" + self.cp + b"c") + rb' r="([A-Z]{1,3})\d+"')
         self.columns_of: dict[bytes, int] = {}
         self.like: dict[tuple[int, int], int] = {}  # (row, column) -> column to copy style from
         self.date_styles: dict[tuple[int, str], int] = {}
+
+    def _row_prefix(self, sd: El) -> bytes:
+        """Rows and cells as the file spells them inside sheetData: like its first row (nearly
+        always as the root), or for an empty sheetData as the namespace is bound there."""
+        ns = self.doc.namespace()
+        first = None if sd.closed else START_TAG.search(self.doc.xml, sd.tag_end, sd.inner_end)
+        if first is not None and first.group(1).rpartition(b":")[2] == b"row":
+            own = first.group(1)[:-3]
+            if self.doc.scope(sd).get(own[:-1].decode() if own else "") == ns:
+                return own
+        return self.doc.element_prefix(ns, sd) or self.p
 
     # -- columns --------------------------------------------------------------
 
@@ -141,7 +154,7 @@ class Worksheet:
         self._update_dimension()
 
     def _patch_rows(self, rows: dict[int, list[tuple[int, CellValue, str | None]]]) -> None:
-        xml, p, sd = self.doc.xml, self.p, self.sd
+        xml, p, sd = self.doc.xml, self.cp, self.sd
         order = sorted(rows)
         if sd.closed:
             body = [self._new_row(r, rows[r]) for r in order]
@@ -183,7 +196,7 @@ class Worksheet:
 
     def _patch_row(self, at: int, r: int, targets: list[tuple[int, CellValue, str | None]]
                    ) -> tuple[bytes, int]:
-        xml, p = self.doc.xml, self.p
+        xml, p = self.doc.xml, self.cp
         m = START_TAG.match(xml, at)
         assert m is not None
         qname, attrs = m.group(1), m.group(2)
@@ -275,7 +288,7 @@ class Worksheet:
     def _style_at(self, col: int, r: int, start: int, end: int, default: int) -> int:
         """The style index of the cell at (r, col) between start and end, or default."""
         xml = self.doc.xml
-        i = xml.find(b"<" + self.p + b'c r="' + self._letter(col) + str(r).encode() + b'"',
+        i = xml.find(b"<" + self.cp + b'c r="' + self._letter(col) + str(r).encode() + b'"',
                      start, end)
         if i < 0:
             return default
@@ -301,7 +314,7 @@ class Worksheet:
         return letter
 
     def _cell(self, col: int, row: int, value: CellValue, fmt: str | None, style: int) -> bytes:
-        p = self.p
+        p = self.cp
         ref = self._letter(col) + str(row).encode()
         if value is None:
             # Clearing keeps the cell's format, as Excel's Clear Contents does.
@@ -325,7 +338,7 @@ class Worksheet:
         return inline(p, ref, style, value)
 
     def _value_cell(self, ref: bytes, style: int, t: bytes, v: bytes) -> bytes:
-        p = self.p
+        p = self.cp
         s = b' s="%d"' % style if style else b""
         return b'<%sc r="%s"%s%s><%sv>%s</%sv></%sc>' % (p, ref, s, t, p, v, p, p)
 
@@ -333,7 +346,7 @@ class Worksheet:
         """Overwriting the master of a shared or array formula would break the cells sharing
         it, unless they are all overwritten too."""
         xml = self.doc.xml
-        i = xml.find(b"<" + self.p + b"f", start, end)
+        i = xml.find(b"<" + self.cp + b"f", start, end)
         m = START_TAG.match(xml, i)
         if not m:
             return
@@ -380,7 +393,7 @@ class Worksheet:
         body = b"".join(cells)
         if not body:
             return b""
-        return b'<%srow r="%d">%s</%srow>' % (self.p, r, body, self.p)
+        return b'<%srow r="%d">%s</%srow>' % (self.cp, r, body, self.cp)
 
     def _update_dimension(self) -> None:
         rows = [r for r, cols in self.written.items() if cols]

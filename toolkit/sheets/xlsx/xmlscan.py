@@ -55,6 +55,17 @@ def attr(attrs: bytes, name: bytes) -> bytes | None:
     return None
 
 
+def declarations(attrs: bytes) -> dict[str, str]:
+    """The namespaces a start tag declares: prefix ("" for the default namespace) -> URI."""
+    out: dict[str, str] = {}
+    for m in ATTR.finditer(attrs):
+        key = m.group(1)
+        if key == b"xmlns" or key.startswith(b"xmlns:"):
+            value = m.group(2) if m.group(2) is not None else m.group(3)
+            out[key[6:].decode()] = unesc(value or b"")
+    return out
+
+
 def set_attrs(element: bytes, **values: bytes | None) -> bytes:
     """`element` with attributes of its start tag set (None removes one); the rest unchanged."""
     m = _TOKEN.match(element)
@@ -176,6 +187,40 @@ class Doc:
                 "and save it again")) from None
         self.p = self.root.qname[: -len(root)]  # namespace prefix with colon, usually b""
         self.splices: list[tuple[int, int, bytes | list[bytes]]] = []
+
+    def scope(self, *path: El) -> dict[str, str]:
+        """The namespaces in scope inside the last element of `path` (the root first, then each
+        element of `path` from the outside in): prefix ("" for the default) -> URI."""
+        out = declarations(self.root.attrs)
+        for el in path:
+            out.update(declarations(el.attrs))
+        return out
+
+    def namespace(self, el: El | None = None, *path: El) -> str:
+        """The namespace URI of `el` (the root when None), given the elements around it."""
+        el = el or self.root
+        prefix = el.qname[: -len(el.local) - 1].decode() if b":" in el.qname else ""
+        return self.scope(*path, el).get(prefix, "")
+
+    def element_prefix(self, ns: str, *path: El) -> bytes | None:
+        """How a new child of the last element of `path` in namespace `ns` is spelled: its
+        prefix with the colon (b"" for the default namespace), or None if `ns` is not in
+        scope there. The file's own spelling of the parent comes first."""
+        scope = self.scope(*path)
+        parent = path[-1] if path else self.root
+        own = parent.qname[: -len(parent.local)].decode()
+        if scope.get(own[:-1] if own else "") == ns:
+            return own.encode()
+        if scope.get("") == ns:
+            return b""
+        found = sorted(p for p, uri in scope.items() if uri == ns and p)
+        return (found[0] + ":").encode() if found else None
+
+    def attribute_prefix(self, ns: str, *path: El) -> str | None:
+        """A prefix bound to `ns` in scope inside the last element of `path` (attributes
+        never take the default namespace), or None when the file declares none there."""
+        found = sorted(p for p, uri in self.scope(*path).items() if uri == ns and p)
+        return found[0] if found else None
 
     def kid(self, local: bytes) -> El | None:
         return next((k for k in self.kids if k.local == local), None)

@@ -1,0 +1,1 @@
+"""Building the .xlsm VBA project (vbaProject.bin) from the .bas sources kept as text."""
