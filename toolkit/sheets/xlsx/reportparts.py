@@ -33,6 +33,7 @@ WORKBOOK_ORDER = tuple(x.encode() for x in (
     "fileVersion fileSharing workbookPr workbookProtection bookViews sheets functionGroups "
     "externalReferences definedNames calcPr oleSize customWorkbookViews pivotCaches smartTagPr "
     "smartTagTypes webPublishing fileRecoveryPr webPublishObjects extLst").split())
+CT_RELS = "application/vnd.openxmlformats-package.relationships+xml"
 PRINT_NAMES = ("_xlnm.Print_Area", "_xlnm.Print_Titles")
 
 
@@ -85,18 +86,24 @@ def apply_report_sheet(pkg: Package, book: Doc, book_part: str, book_rels: list[
     new_parts[part] = report_sheet_xml(report, ReportStyles(styles), date1904,
                                        selected=selected, drawing_rid=drawing_rid)
 
+    gone = stale - set(new_parts)
     for name in stale:
         if name not in new_parts:
             pkg.remove(name)
         rels = Package.rels_name(name)
         if rels not in new_parts and pkg.has(rels):
             pkg.remove(rels)
+            gone.add(rels)
     sheet_rels = Package.rels_name(part)
     if sheet_rels not in new_parts and pkg.has(sheet_rels):
         pkg.remove(sheet_rels)
+        gone.add(sheet_rels)
     for name, data in new_parts.items():
         _put(pkg, name, data)
-    _content_types(pkg, stale - set(new_parts), types)
+    # Some producers (LibreOffice 3.x) name every .rels part in an Override instead of one
+    # Default for the extension: a new .rels part then needs its own Override too.
+    types.update({name: CT_RELS for name in new_parts if name.endswith(".rels")})
+    _content_types(pkg, gone, types)
     _print_names(book, report, index)
     return had_formulas
 
@@ -158,7 +165,9 @@ def _put(pkg: Package, name: str, data: bytes) -> None:
 def _content_types(pkg: Package, gone: set[str], types: dict[str, str]) -> None:
     doc = Doc(pkg.read("[Content_Types].xml"), "[Content_Types].xml", b"Types")
     gone_lower = {g.lower() for g in gone}
-    want = {k.lower(): (k, v) for k, v in types.items()}
+    defaults = {unesc(el.attr(b"Extension") or b"").lower() for el in doc.all(b"Default")}
+    want = {k.lower(): (k, v) for k, v in types.items()
+            if not (v == CT_RELS and "rels" in defaults)}
     changed = False
     for el in doc.all(b"Override"):
         shown = unesc(el.attr(b"PartName") or b"").lstrip("/")
