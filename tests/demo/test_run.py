@@ -49,7 +49,7 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
     summary = BytesParser(policy=policy.default).parsebytes(
         (out / "mail" / "2026-11-24_汇总.eml").read_bytes())
     assert summary["To"] == "desk@example.com"
-    assert f"逾期 {s['overdue']} 件" in summary["Subject"]
+    assert f"逾期{s['overdue']}件" in summary["Subject"]
     assert len(list(summary.iter_attachments())) == 1
     assert load_config(out / "complaints.toml").workbook == book.resolve()
 

@@ -247,3 +247,25 @@ def test_cli_schedule_needs_a_config_with_a_workbook(tmp_path: Path,
     result = CliRunner().invoke(cli, ["schedule", "--config", str(config)])
     assert result.exit_code == 2
     assert str(config) in result.output and "[workbook] path" in result.output
+
+
+def test_monthly_with_the_real_statistics_job(tmp_path: Path, server: Server,
+                                              book: Path) -> None:
+    from helpers import sheet_rows
+
+    from toolkit.jobs.stats import run_stats
+
+    config = _config(tmp_path, server, book)
+    assert config.smtp is not None
+    before = book.read_bytes()
+    monthly = monthly_job(config, book, run_stats, sender=MailSender(config.smtp, backoff=()))
+    scheduler, _ = _scheduler(config, book, monthly=monthly)
+    scheduler.tick(at(date(2026, 12, 1), 8, 30))
+    out = stats_file(book, "2026-11")
+    assert out.is_file() and book.read_bytes() == before  # beside the workbook, not into it
+    rows = sheet_rows(out, "月度统计")
+    assert any("2026-11" in str(cell) for row in rows for cell in row)
+    (stats_mail,) = [r.message for r in server.inbox.received
+                     if r.message["Subject"] == "【月度投诉统计】2026-11"]
+    (part,) = list(stats_mail.iter_attachments())
+    assert part.get_filename() == out.name and part.get_content() == out.read_bytes()

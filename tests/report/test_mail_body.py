@@ -36,7 +36,7 @@ def test_summary_has_the_department_column_and_names_departments_without_email(
         tmp_path: Path) -> None:
     selection = _selection(tmp_path)
     body = mail_body(selection.summary, AS_OF, summary=True, without_email=("质量部",))
-    assert body.subject == "【投诉逾期汇总】2026-11-24：逾期 3 件，今日到期 1 件，重大升级 1 件"
+    assert body.subject == "【投诉逾期汇总】2026-11-24：逾期3件，今日到期1件，重大升级1件"
     assert "投诉编号 | 责任部门 | 受理时间" in body.text
     assert "未单独发送，请转告：质量部" in body.text
     assert "整改逾期" not in body.text  # no overdue actions: no empty section
@@ -60,3 +60,20 @@ def test_a_line_break_in_a_department_name_cannot_break_the_subject(tmp_path: Pa
     assert service is not None
     service.department = "客服\r\nBcc: all@example.com"
     assert "\n" not in mail_body(service, AS_OF).subject
+
+
+def test_long_subjects_survive_the_trip_through_mime(tmp_path: Path) -> None:
+    from email import policy
+    from email.parser import BytesParser
+
+    from toolkit.mail.message import build_message
+
+    selection = _selection(tmp_path)
+    for d in (*selection.departments, selection.summary):
+        for name in (d.department, "总经理办公室质量管理委员会秘书处"):
+            d.department = name
+            body = mail_body(d, AS_OF)
+            msg = build_message(sender="a@example.com", to=["b@example.com"],
+                                subject=body.subject, text=body.text, html=body.html)
+            back = BytesParser(policy=policy.default).parsebytes(msg.as_bytes())
+            assert back["Subject"] == body.subject

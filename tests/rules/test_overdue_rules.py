@@ -62,14 +62,14 @@ def test_departments_with_nothing_get_no_list(tmp_path: Path) -> None:
 def test_overdue_actions_are_listed_and_recontacts_never(tmp_path: Path) -> None:
     result = _result(tmp_path)
     by_id = {r.case_id: r for r in result.cases}
-    # Until the corrective-action columns are read from the register, the flag and fields
-    # are set here the way the rules will set them.
+    # The flag and fields set by hand, the selection on its own: even on a re-contact (which
+    # the rules never flag) it lists nothing.
     for case_id, due in (("2611-0004", date(2026, 11, 20)), ("2611-0005", date(2026, 11, 1)),
                          ("2611-0003", date(2026, 11, 23))):
         r = by_id[case_id]
         r.flags.append("action-overdue")
-        r.case.corrective_action = "更换供应商"  # type: ignore[attr-defined]
-        r.case.action_due = due  # type: ignore[attr-defined]
+        r.case.corrective_action = "更换供应商"
+        r.case.action_due = due
     selection = select_overdue(result)
     service = selection.department("客服部")
     quality = selection.department("质量部")

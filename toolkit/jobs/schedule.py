@@ -45,7 +45,7 @@ class JobRun:
 
 DailyJob = Callable[[datetime, frozenset[str]], JobRun]  # (now, keys sent earlier today)
 MonthlyJob = Callable[[datetime, str], JobRun]  # (now, "YYYY-MM" of the month to compile)
-StatsRunner = Callable[..., Any]  # run_stats(path, *, as_of, month, out)
+StatsRunner = Callable[..., Any]  # toolkit.jobs.stats.run_stats(path, *, as_of, month, out)
 
 
 class SendLog:

@@ -14,10 +14,10 @@ from toolkit.rules.overdue import DepartmentList, ListedAction, ListedCase
 
 _WORDS: dict[str, dict[str, object]] = {
     "zh": {
-        "dept_subject": "【投诉逾期提醒】{dept} {day}：{counts}",
+        "dept_subject": "【投诉逾期提醒】{dept}（{day}）：{counts}",
         "summary_subject": "【投诉逾期汇总】{day}：{counts}",
-        "overdue": "逾期 {n} 件", "due_today": "今日到期 {n} 件", "escalated": "重大升级 {n} 件",
-        "actions": "整改逾期 {n} 件", "sep": "，",
+        "overdue": "逾期{n}件", "due_today": "今日到期{n}件", "escalated": "重大升级{n}件",
+        "actions": "整改逾期{n}件", "sep": "，",
         "greeting": "{dept}：截至 {when}，以下投诉需要处理（按逾期工作日从多到少排列）。",
         "summary_greeting": "截至 {when}，各部门需要处理的投诉汇总如下"
                             "（按逾期工作日从多到少排列）。",
@@ -129,7 +129,7 @@ def action_values(a: ListedAction, lang: str, *, summary: bool = False) -> list[
     case = a.result.case
     values: list[Value] = [
         a.result.case_id or f"#{a.row}", case.customer,
-        str(getattr(case, "corrective_action", None) or "") or None, a.action_due,
+        case.corrective_action, a.action_due,
         a.days if a.days is not None else days_text(None, lang), case.handler]
     if summary:
         values.insert(1, a.result.department)
@@ -160,6 +160,8 @@ def count_text(d: DepartmentList, lang: str) -> str:
 
 
 def subject(d: DepartmentList, day: date, lang: str, *, summary: bool = False) -> str:
+    """The subject line. The Chinese one has no ASCII spaces: Python's header folding may
+    break a long encoded subject at a space and mail readers then drop it (docs/mail.md)."""
     template = _w(lang, "summary_subject" if summary else "dept_subject")
     text = template.format(dept=d.department, day=day.isoformat(), counts=count_text(d, lang))
     return " ".join(text.split())  # a line break typed into a name must not break the header

@@ -129,11 +129,9 @@ def _listed(r: CaseResult, as_of: datetime, calendar: WorkCalendar) -> ListedCas
 
 
 def _action(r: CaseResult, as_of: datetime, calendar: WorkCalendar) -> ListedAction:
-    due = getattr(r.case, "action_due", None)
-    if isinstance(due, datetime):
-        due = due.date()
+    due = r.case.action_due
     days = None
-    if isinstance(due, date):
+    if due is not None:
         days = max(working_days_between(calendar, due, as_of.date()), 1)
     return ListedAction(r, due, days)
 
