@@ -83,9 +83,9 @@ def test_corrective_action_fields() -> None:
     """原因分析, 纠正措施, 整改期限 come from the register's corrective-action columns."""
     r = result()
     case = r.case
-    case.root_cause = "装配工序漏检"  # type: ignore[attr-defined]
-    case.corrective_action = "增加终检工位"  # type: ignore[attr-defined]
-    case.action_due = date(2026, 12, 15)  # type: ignore[attr-defined]
+    case.root_cause = "装配工序漏检"
+    case.corrective_action = "增加终检工位"
+    case.action_due = date(2026, 12, 15)
     form = form_data(r, "X")
     assert form.values["原因分析"] == "装配工序漏检"
     assert form.values["纠正措施"] == "增加终检工位"

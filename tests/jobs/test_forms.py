@@ -16,7 +16,6 @@ from toolkit.errors import UsageError
 from toolkit.forms.fields import BLANK
 from toolkit.forms.template import TEMPLATE_NAME
 from toolkit.jobs.forms import run_forms
-from toolkit.register import Case
 
 AS_OF = datetime(2026, 11, 24, 9, 0)
 SETTINGS = [["项目", "值"], ["公司名称", "杭州某某汽车配件有限公司"]]
@@ -80,9 +79,7 @@ def test_every_field_of_a_form(tmp_path: Path) -> None:
     assert not any("None" in v for v in first.values())
 
 
-@pytest.mark.skipif(not hasattr(Case, "root_cause"),
-                    reason="the register does not know the corrective-action columns yet")
-def test_corrective_action_on_the_form(tmp_path: Path) -> None:  # pragma: no cover
+def test_corrective_action_on_the_form(tmp_path: Path) -> None:
     book = book_with(tmp_path, [full_row(root_cause="装配漏检", corrective_action="增加终检",
                                          action_due=date(2026, 12, 15))])
     outcome = run_forms(book, as_of=AS_OF)

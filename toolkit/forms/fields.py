@@ -17,16 +17,6 @@ from toolkit.rules.engine import CaseResult
 # Shown where a value is empty or unusable: a line to fill in by hand, never "None".
 BLANK = "_" * 12
 
-# Register columns the form shows that issue 15 adds to the register model; read defensively
-# until every register knows them. (key, placeholder)
-CAPA_COLUMNS = (
-    ("root_cause", "原因分析"),
-    ("corrective_action", "纠正措施"),
-    ("action_due", "整改期限"),
-    ("action_done_on", "整改完成"),
-    ("effect", "效果确认"),
-)
-
 # Placeholders derived by the toolkit rather than typed by staff: name -> what it holds.
 DERIVED = {
     "公司名称": "设置 sheet, 公司名称",
@@ -39,10 +29,9 @@ DERIVED = {
     "行号": "worksheet row number",
 }
 
-# Staff columns by placeholder name (the Chinese header), in register order.
+# Staff columns by placeholder name (the Chinese header), in register order: the corrective-
+# action columns 原因分析, 纠正措施, 整改期限 … included.
 COLUMN_PLACEHOLDERS: dict[str, str] = {c.zh: c.key for c in STAFF_COLUMNS}
-for _key, _name in CAPA_COLUMNS:
-    COLUMN_PLACEHOLDERS.setdefault(_name, _key)
 
 PLACEHOLDERS: tuple[str, ...] = (*COLUMN_PLACEHOLDERS, *DERIVED)
 
@@ -54,7 +43,6 @@ def placeholder(name: str) -> str:
 # Flags that say something about deadlines (escalated is shown through 有效级别).
 _DEADLINE_FLAGS = ("response-overdue", "responded-late", "close-overdue", "closed-late",
                    "due-soon", "action-overdue")
-_FLAG_LABELS = {**FLAGS, "action-overdue": "整改逾期"}
 # Control characters XML 1.0 cannot carry; tab and newline are kept (the filler shows them).
 _BAD_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -143,7 +131,7 @@ def chinese_date(d: date) -> str:
 
 def overdue_status(r: CaseResult) -> str:
     """The deadline flags in words, or 未逾期 / 按时结案; a re-contact follows its original."""
-    labels = [_FLAG_LABELS[f] for f in _DEADLINE_FLAGS if f in r.flags]
+    labels = [FLAGS[f] for f in _DEADLINE_FLAGS if f in r.flags]
     if labels:
         return "、".join(labels)
     if r.repeat_kind == "recontact":
