@@ -16,7 +16,7 @@ FLAGS: dict[str, str] = {e.code: e.zh for e in CATALOGUE if e.kind == "flag"}
 FLAGS_EN: dict[str, str] = {e.code: e.en for e in CATALOGUE if e.kind == "flag"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One problem. `row` is the worksheet row (None for the whole workbook); `field` is a
     column key of toolkit.register (None for the whole workbook)."""

@@ -188,3 +188,30 @@ def test_merged_cells_are_refused_on_a_register_found_by_its_headers(tmp_path: P
     wb.save(path)
     with pytest.raises(WorkbookError, match="2026年投诉台账: .*D2:D3"):
         read_workbook(path)
+
+
+_CF = (b'<conditionalFormatting sqref="A2:A9"><cfRule type="expression" priority="1">'
+       b'<formula>ISNUMBER(SEARCH("x",$A2))</formula></cfRule></conditionalFormatting>')
+
+
+@pytest.mark.parametrize("chunk", [3, 7, 64, 1 << 22])
+@pytest.mark.parametrize(("cells", "after", "expected"), [
+    (b'<c r="A1" t="s"><v>0</v></c>', _CF, False),  # the toolkit's highlights hold <formula>
+    (b'<c r="A1"><f>1+1</f><v>2</v></c>', b"", True),
+    (b'<x:c r="A1"><x:f>1+1</x:f><x:v>2</x:v></x:c>', b"", True),
+    (b'<c r="A1" t="s"><v>0</v></c>', b"<extLst><x14:cf><xm:f>A1</xm:f></x14:cf></extLst>", False),
+])
+def test_the_formula_prescan_reads_the_cells_only(
+    tmp_path: Path, chunk: int, cells: bytes, after: bytes, expected: bool
+) -> None:
+    from toolkit.sheets.reader import _may_hold_formulas
+
+    prefix = b"x:" if cells.startswith(b"<x:") else b""
+    xml = (b'<worksheet xmlns="main"><sheetFormatPr defaultRowHeight="15"/><' + prefix
+           + b'sheetData><' + prefix + b'row r="1">' + cells + b"</" + prefix + b"row></"
+           + prefix + b"sheetData>" + after + b"</worksheet>")
+    path = tmp_path / "s.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("sheet.xml", xml)
+    with zipfile.ZipFile(path) as z:
+        assert _may_hold_formulas(z, "sheet.xml", chunk) is expected

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -35,7 +34,9 @@ def check(book: Path, as_of: str | None, dry_run: bool, as_json: bool) -> None:
     Exit code 0: no errors; 1: errors found; 2: the workbook could not be used;
     70: the toolkit itself failed (rerun with --verbose and report it).
     """
+    from toolkit.bulk import collector_paused
     from toolkit.jobs.check import check_workbook
+    from toolkit.report.document import encode
     from toolkit.report.terminal import closing_line, human_report
 
     when = parse_as_of(as_of)
@@ -46,7 +47,9 @@ def check(book: Path, as_of: str | None, dry_run: bool, as_json: bool) -> None:
         progress.done()
     result = outcome.result
     if as_json:
-        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+        with collector_paused():
+            document = encode(result.to_json())
+        click.echo(document, nl=False)
     else:
         for line in human_report(outcome):
             click.echo(line)

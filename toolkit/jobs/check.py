@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from toolkit.bulk import collector_paused
 from toolkit.errors import RuleError
 from toolkit.findings import FLAGS, FLAGS_EN, Finding
 from toolkit.register import (
@@ -58,10 +59,16 @@ def check_workbook(
     progress: Progress | None = None,
 ) -> CheckOutcome:
     """Validate the register and, unless dry_run, write the results back into the workbook."""
-    path = Path(path)
+    with collector_paused():  # millions of acyclic records: see toolkit/bulk.py
+        return _check_workbook(Path(path), as_of, dry_run, progress)
+
+
+def _check_workbook(
+    path: Path, as_of: datetime, dry_run: bool, progress: Progress | None
+) -> CheckOutcome:
     if progress:
         progress("read", 0, 1)
-    book = read_workbook(path)
+    book = read_workbook(path, report=not dry_run)
     if not dry_run:
         # Fail before the work rather than after it when Excel has the file open.
         ensure_writable(path, book.fingerprint)
@@ -141,8 +148,11 @@ def build_edit(book: Workbook, result: CheckResult) -> WorkbookEdit:
         if ("department" in index and raw.get("department") is None and r.department
                 and r.department_source in ("rule", "complained")):
             writes["department"][r.row] = r.department
+        read = raw.values
         for key, value in toolkit_values(r, headers, lang).items():
-            if not _same(raw.get(key), value):
+            old = read.get(key)
+            # Equal is the same (a re-run, 100,000 times): only a difference needs a closer look.
+            if old != value and not _same(old, value):
                 writes[key][r.row] = value
     for raw in data.toolkit_only_rows:
         for key in raw.values:

@@ -69,6 +69,7 @@ def phone_key(phone: str | None) -> str | None:
     return digits if len(digits) >= 7 else None
 
 
+_MISSING = object()
 _NEVER = 1 << 62  # the expiry day of an open case: it never falls out of the window
 
 
@@ -95,13 +96,23 @@ def find_repeats(cases: Sequence[Case], window_days: int) -> dict[int, RepeatInf
     """
     # Unrelated cases (nearly all of them) share one frozen RepeatInfo per level.
     plain = {s: RepeatInfo(None, None, None, s) for s in (*SEVERITIES, None)}
+    # 类别 and 产品 take few distinct values: each is normalised once (customer names and phone
+    # numbers are mostly distinct, so they are not memoised).
+    text_keys: dict[str | None, str | None] = {}
+
+    def short_key(text: str | None) -> str | None:
+        key = text_keys.get(text, _MISSING)
+        if key is _MISSING:
+            key = text_keys[text] = _text_key(text)
+        return key  # type: ignore[return-value]
+
     result: dict[int, RepeatInfo] = {}
     todo: list[Case] = []
     name_keys: list[str | None] = []  # "类别\nn名称" / "类别\np电话": "\n" is never inside a key
     phone_keys: list[str | None] = []
     for c in cases:
         result[c.row] = plain[c.severity if c.severity in SEVERITIES else None]
-        category = _text_key(c.category)
+        category = short_key(c.category)
         if c.received_at is None or category is None:
             continue  # cannot be placed in time or matched: no relation either way
         name, phone = customer_key(c.customer), phone_key(c.phone)
@@ -140,7 +151,7 @@ def find_repeats(cases: Sequence[Case], window_days: int) -> dict[int, RepeatInf
     live: dict[str, list[int]] = {}
     for _, received, case, keys in related:
         today = case.received_at.toordinal()  # type: ignore[union-attr]  # filtered above
-        product = _text_key(case.product)
+        product = short_key(case.product)
         open_match = closed_match = -1
         for key in keys:
             earlier = live.get(key)

@@ -72,6 +72,9 @@ class _Router:
         }
         self.default = Route(rules.settings.default_department, DEFAULT)
         self.named: dict[tuple[str, str], Route] = {}  # (department, source) -> shared Route
+        # A register has a handful of distinct 类别 and 客户类型 values: normalise each once.
+        self.candidates: dict[str | None, tuple[_Compiled, ...]] = {}
+        self.customer_types: dict[str | None, str] = {}
 
     def _named(self, department: str, source: str) -> Route:
         key = (department.strip(), source)
@@ -85,13 +88,19 @@ class _Router:
             return self._named(case.department, MANUAL)
         if case.complained_dept and case.complained_dept.strip():
             return self._named(case.complained_dept, COMPLAINED)
-        candidates = self.by_category.get(_norm(case.category), self.wildcard)
+        candidates = self.candidates.get(case.category)
+        if candidates is None:
+            candidates = self.by_category.get(_norm(case.category), self.wildcard)
+            self.candidates[case.category] = candidates
         description: str | None = None  # normalised lazily: most rows need no keyword test
         customer_type: str | None = None
         for c in candidates:
             if c.customer_type:
                 if customer_type is None:
-                    customer_type = _norm(case.customer_type)
+                    customer_type = self.customer_types.get(case.customer_type)
+                    if customer_type is None:
+                        customer_type = _norm(case.customer_type)
+                        self.customer_types[case.customer_type] = customer_type
                 if c.customer_type != customer_type:
                     continue
             if c.keywords:

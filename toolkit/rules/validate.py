@@ -72,6 +72,9 @@ _EMAIL_RE = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@(?:[\w-]+\.)+[\w-]{2,}")
 
 
 def _phone_ok(value: str) -> bool:
+    if value.isascii() and value.isdigit():
+        # Digits only, as most numbers are typed: nothing to clean or split.
+        return bool(_MOBILE.fullmatch(value) or _LANDLINE.fullmatch(value))
     s = _PHONE_JUNK.sub("", value)
     if not s.isascii():  # full-width digits, brackets and plus signs typed on a Chinese IME
         s = unicodedata.normalize("NFKC", s)
@@ -89,6 +92,9 @@ def _phone_ok(value: str) -> bool:
 
 
 def _email_ok(value: str) -> bool:
+    if _MANY.search(value) is None:  # one address, as nearly always
+        return bool(_EMAIL_RE.fullmatch(value.strip()) and ".." not in value
+                    and not value.strip().startswith("."))
     parts = [p.strip() for p in _MANY.split(value) if p.strip()]
     return bool(parts) and all(
         _EMAIL_RE.fullmatch(p) and ".." not in p and not p.startswith(".") for p in parts)
@@ -109,6 +115,8 @@ class _Context:
     choices: dict[str, tuple[str, ...]]  # enum key -> allowed values, in order
     allowed: dict[str, frozenset[str]]
     loose: dict[str, dict[str, str]]  # enum key -> _loose(value) -> allowed value
+    kinds: dict[str, int]  # staff column key present in the sheet -> its dispatch code
+    required: frozenset[str]  # the _REQUIRED columns present in the sheet
 
     def header(self, key: str) -> str:
         return self.headers.header(key)
@@ -145,6 +153,8 @@ def _context(headers: HeaderMap, rules: RuleSet) -> _Context:
         headers, rules, lang, choices,
         {k: frozenset(v) for k, v in choices.items()},
         {k: {_loose(c): c for c in v} for k, v in choices.items()},
+        {k: code for k, code in _KIND.items() if k in headers.index},
+        frozenset(k for k in _REQUIRED if k in headers.index),
     )
     _last[:] = [ctx]
     return ctx
@@ -189,17 +199,15 @@ def read_case(
     exactly one finding (except 投诉编号 and 责任部门, see _KEEP_BAD); a rule whose column
     is absent from the sheet is skipped."""
     ctx = _context(headers, rules)
-    index = headers.index
     row = raw.row
     vals: dict[str, Any] = {}
     bad: set[str] = set()  # columns whose value was reported as unusable
     found: list[Finding] = []
 
+    kinds = ctx.kinds
     for key, value in raw.values.items():
-        if value is None or key not in index:
-            continue
-        kind = _KIND.get(key)
-        if kind is None:  # toolkit columns are output, never input
+        kind = kinds.get(key)
+        if kind is None or value is None:  # toolkit columns are output, never input
             continue
         if kind <= _DATE:
             # The reader hands most dates over as naive whole-second datetimes: the common
@@ -286,9 +294,11 @@ def _check_row(ctx: _Context, found: list[Finding], bad: set[str], vals: dict[st
     def blank(key: str) -> bool:  # present in the sheet, and empty in this row
         return key not in vals and key not in bad and key in index
 
-    for key in _REQUIRED:
-        if key not in vals and key not in bad and key in index:
-            add(found, row, "missing", key, hint=_hint(ctx, key))
+    absent = ctx.required.difference(vals, bad)  # one C call: most rows have every value
+    if absent:
+        for key in _REQUIRED:
+            if key in absent:
+                add(found, row, "missing", key, hint=_hint(ctx, key))
     description = vals.get("description")
     if description is not None and len(description) < _MIN_DESCRIPTION:
         add(found, row, "missing", "description", "missing-short", value=_show(description))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import zipfile
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -48,9 +49,10 @@ class Workbook:
     report_rows: list[list[CellValue]] | None
 
 
-def read_workbook(path: Path | str) -> Workbook:
+def read_workbook(path: Path | str, *, report: bool = True) -> Workbook:
     """Read the register and rule sheets. Raises WorkbookError (exit 2) with a one-line message
-    for anything that is not a readable register; reading works while Excel has the file open."""
+    for anything that is not a readable register; reading works while Excel has the file open.
+    `report=False` skips the toolkit's own report sheet (a dry run never compares with it)."""
     path = Path(path)
     _check_file(path)
     fp = fingerprint(path)
@@ -66,24 +68,34 @@ def read_workbook(path: Path | str) -> Workbook:
             "无法读取工作簿，文件可能已损坏：请在 Excel 中打开并重新保存后再运行",
             f"cannot read the workbook, it looks damaged ({_reason(e)}); "
             "open it in Excel and save it again"), path=path) from None
+    scan: Future[None] | None = None
+    pool = ThreadPoolExecutor(max_workers=1)
     try:
         names = list(book.sheet_names)
+        if REGISTER_SHEET in names:
+            # python-calamine lets go of the GIL while it parses the sheet, and zlib while it
+            # inflates: the formula scan of the same sheet runs meanwhile on the other core.
+            scan = pool.submit(_refuse_uncalculated_formulas, path, REGISTER_SHEET, info)
         sheet_name, rows = _find_register(book, names, path)
         apply_corrections(rows, corrections(path, info, sheet_name))
-        _refuse_uncalculated_formulas(path, sheet_name, info)
+        if scan is None:
+            _refuse_uncalculated_formulas(path, sheet_name, info)
+        else:
+            scan.result()
         data = _register_data(path, sheet_name, rows, names)
         data.date1904 = info.date1904
         data.rule_sheets = {n: _rule_sheet(book, n, path, info) for n in RULE_SHEETS
                             if n in names}
-        report = (_sheet_rows(book, REPORT_SHEET, path, info) if REPORT_SHEET in names
-                  else None)
+        found = (_sheet_rows(book, REPORT_SHEET, path, info) if report and REPORT_SHEET in names
+                 else None)
     except (WorkbookError, MemoryError):
         raise
     except Exception as e:  # calamine's XmlError, zipfile's BadZipFile, zlib.error: damage
         raise damaged_error(path, e) from None
     finally:
+        pool.shutdown(wait=True)  # a scan still running (an error came first) ends with it
         book.close()
-    return Workbook(path, data, fp, report)
+    return Workbook(path, data, fp, found)
 
 
 def _check_file(path: Path) -> None:
@@ -151,9 +163,9 @@ def _refuse_uncalculated_formulas(path: Path, sheet: str, info: BookInfo) -> Non
     if part is None:
         return
     with zipfile.ZipFile(path) as z:
+        if not _may_hold_formulas(z, part):
+            return
         xml = z.read(part)
-    if b"<f" not in xml and b":f" not in xml:  # a plain byte scan: most registers have none
-        return
     # Only cells count: formulas also live in drop-downs and conditional formats after it.
     data = _SHEET_DATA.search(xml)
     data_end = xml.rfind(b"sheetData>")
@@ -180,6 +192,34 @@ def _refuse_uncalculated_formulas(path: Path, sheet: str, info: BookInfo) -> Non
             f"{where} holds a formula that was never calculated, so its value is unknown; "
             "open the workbook in Excel (or LibreOffice), save it, and run again"),
             path=path, sheet=sheet)
+
+
+def _may_hold_formulas(z: zipfile.ZipFile, part: str, chunk_size: int = 1 << 22) -> bool:
+    """A plain byte scan of the cells, streamed a few MB at a time: most registers hold no
+    formula, and then the sheet's XML (60-100 MB at 100,000 rows) is never held whole. The scan
+    stops where sheetData ends: the toolkit's own conditional formats after it hold <formula>."""
+    tail = b""
+    with z.open(part) as f:
+        while chunk := f.read(chunk_size):
+            window = tail + chunk
+            end = _sheet_data_end(window)
+            if b"<f" in window[:end] or b":f" in window[:end]:
+                return True
+            if end < len(window):
+                return False
+            tail = window[-32:]
+    return False
+
+
+def _sheet_data_end(xml: bytes) -> int:
+    """Where the closing sheetData tag (any prefix) starts in xml, else len(xml)."""
+    i = xml.find(b"sheetData>")
+    while i >= 0:
+        j = xml.rfind(b"<", 0, i)
+        if j >= 0 and xml[j + 1:j + 2] == b"/":
+            return j
+        i = xml.find(b"sheetData>", i + 1)
+    return len(xml)
 
 
 def _reason(e: Exception) -> str:
@@ -251,6 +291,10 @@ def _raw_rows(sheet: calamine.CalamineSheet) -> list[list[Any]]:
     return rows
 
 
+# Types calamine hands over that _normalise returns unchanged: checked by one set lookup.
+_AS_READ = frozenset({str, float, int, bool, datetime})
+
+
 def _normalise(value: object) -> CellValue:
     # calamine gives "" for empty cells and a date (not a datetime) for a date cell at
     # midnight; mixing date and datetime breaks sorting and subtraction (docs/design.md).
@@ -290,18 +334,19 @@ def _register_data(
     raw_rows: list[RawRow] = []
     leftovers: list[RawRow] = []
     last_col = headers.width
+    widest = max((idx for _, idx in keyed), default=-1)
     for i in range(1, len(raw)):
         cells = raw[i]
         n = len(cells)
         filled = n - cells.count("") - cells.count(None)
         if not filled:
             continue  # blank rows, and whole-sheet formatting down to row 1,048,576
-        values: dict[str, CellValue] = {}
-        for key, idx in keyed:
-            if idx < n:
-                v = cells[idx]
-                if v != "" and v is not None:
-                    values[key] = _normalise(v) if type(v) is not str else v
+        # One comprehension per row: calamine's rows are as wide as the sheet, so every known
+        # column is there; a shorter row (rare) only has the columns it reaches.
+        columns = keyed if n > widest else [(k, idx) for k, idx in keyed if idx < n]
+        values: dict[str, CellValue] = {
+            key: v if type(v) in _AS_READ else _normalise(v)
+            for key, idx in columns if (v := cells[idx]) != "" and v is not None}
         if len(values) < filled:  # something outside the known columns: find the last one
             last_col = max(last_col, max(j for j, v in enumerate(cells) if v != "" and
                                          v is not None) + 1)

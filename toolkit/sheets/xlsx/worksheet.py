@@ -167,12 +167,18 @@ class Worksheet:
         plain = b"<" + p + b"row"
         cell = b"<" + p + b"c"
         # Excel writes r= first on every row and cell; anything else takes the slow, careful
-        # path (rows and cells then numbered by counting).
+        # path (rows and cells then numbered by counting). Inside sheetData every "<c" and
+        # "<row" opens a cell or a row, so when the plain counts agree the five spellings of
+        # each need not be counted (each count is a pass over 100 MB at 100,000 rows).
+        numbered = xml.count(cell + b' r="', start, end)
         self.unnumbered_cells = (
-            sum(xml.count(cell + t, start, end) for t in (b" ", b">", b"/", b"\n", b"\t"))
-            != xml.count(cell + b' r="', start, end))
-        every = sum(xml.count(plain + t, start, end) for t in (b" ", b">", b"/", b"\n", b"\t"))
-        index = None if every == xml.count(keyed, start, end) else self.scan.row_index(start, end)
+            xml.count(cell, start, end) != numbered
+            and sum(xml.count(cell + t, start, end) for t in (b" ", b">", b"/", b"\n", b"\t"))
+            != numbered)
+        keyed_rows = xml.count(keyed, start, end)
+        every = (keyed_rows if xml.count(plain, start, end) == keyed_rows else
+                 sum(xml.count(plain + t, start, end) for t in (b" ", b">", b"/", b"\n", b"\t")))
+        index = None if every == keyed_rows else self.scan.row_index(start, end)
         out: list[bytes] = []
         pos = start
         for r in order:
@@ -218,6 +224,9 @@ class Worksheet:
         cursor = inner_start
         added: list[int] = []
         row_bytes = str(r).encode()
+        # The row's last cell, found once: the cursor only moves right over whole cells, so the
+        # last cell at or after it is this one while it starts at or after the cursor, else none.
+        row_last: tuple[int, int, int, bytes, bool] | None | bool = False
         for col, value, fmt in targets:
             letter = self._letter(col)
             hit = None
@@ -226,7 +235,10 @@ class Worksheet:
                 if j >= 0:
                     hit = self.scan.cell_at(j, inner_end)
                 else:
-                    last = self.scan.last_cell(cursor, inner_end)
+                    if row_last is False:
+                        row_last = self.scan.last_cell(inner_start, inner_end)
+                    last = (row_last if isinstance(row_last, tuple) and row_last[1] >= cursor
+                            else None)
                     if last is None or last[0] < col:
                         where = cursor if last is None else last[2]
                     else:  # the new cell goes before a later one: find that one
