@@ -62,7 +62,7 @@ class BookInfo:
             target = next((r.get("Target") for r in root_rels.iter(f"{_NS_PKG}Relationship")
                            if (r.get("Type") or "").endswith("/officeDocument")), None)
             if target:
-                info.book_part = lower.get(_resolve("", target).lower(), info.book_part)
+                info.book_part = lower.get(resolve_target("", target).lower(), info.book_part)
             book = ElementTree.fromstring(z.read(info.book_part))
             rels_name = posixpath.join(posixpath.dirname(info.book_part), "_rels",
                                        posixpath.basename(info.book_part) + ".rels")
@@ -76,7 +76,7 @@ class BookInfo:
         for rel in by_id.values():
             if (rel.get("Type") or "").endswith("/styles"):
                 info.styles_part = lower.get(
-                    _resolve(info.book_part, rel.get("Target") or "").lower())
+                    resolve_target(info.book_part, rel.get("Target") or "").lower())
         for sheet in book.iter(f"{_NS_MAIN}sheet"):
             rid = sheet.get(f"{_NS_REL}id")
             rel = by_id.get(rid)
@@ -87,13 +87,14 @@ class BookInfo:
             if kind.endswith(_UNREADABLE):
                 info.unreadable[name] = rid
             elif kind.endswith("/worksheet"):
-                part = _resolve(info.book_part, rel.get("Target") or "")
+                part = resolve_target(info.book_part, rel.get("Target") or "")
                 info.sheet_parts[name] = lower.get(part.lower(), part)
         info.misread = misread_styles(z, info)
         return info
 
 
-def _resolve(source: str, target: str) -> str:
+def resolve_target(source: str, target: str) -> str:
+    """The part a relationship's Target names, as seen from the part `source`."""
     target = unquote(target)
     if target.startswith("/"):
         return posixpath.normpath(target.lstrip("/"))

@@ -19,11 +19,11 @@ import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote
 
 from defusedxml.common import DefusedXmlException, DTDForbidden, EntitiesForbidden
 
 from toolkit.errors import WorkbookError, bilingual
+from toolkit.sheets.bookview import resolve_target
 
 NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -286,7 +286,7 @@ def package_problems(z: zipfile.ZipFile) -> set[tuple[str, str]]:
             if el.attrs.get("TargetMode") == "External":
                 ids[rid] = ""
                 continue
-            resolved = _resolve(source, target)
+            resolved = resolve_target(source, target)
             ids[rid] = resolved
             if resolved.lower() not in lower:
                 problems.add((rels_name, f"relationship {rid} points to /{resolved}, which is "
@@ -320,10 +320,3 @@ def package_problems(z: zipfile.ZipFile) -> set[tuple[str, str]]:
                 names.add(name.casefold())
                 sheet_ids.add(el.attrs.get("sheetId", ""))
     return problems
-
-
-def _resolve(source: str, target: str) -> str:
-    target = unquote(target)
-    if target.startswith("/"):
-        return posixpath.normpath(target.lstrip("/"))
-    return posixpath.normpath(posixpath.join(posixpath.dirname(source), target))
