@@ -101,7 +101,9 @@ def register(rows: int) -> Path:
     if not path.exists():
         CACHE.mkdir(parents=True, exist_ok=True)
         print(f"building a {rows:,}-row register in {path} …", file=sys.stderr, flush=True)
-        build(rows, path)
+        # In a child process: a stage forked from a parent that had grown while building would
+        # report the parent's size as its own peak (ru_maxrss counts the memory at fork).
+        subprocess.run([sys.executable, __file__, "--build", str(rows), str(path)], check=True)
     return path
 
 
@@ -441,8 +443,9 @@ def targets(benches: list[Bench], sizes: list[int]) -> list[str]:
                        "same (written) file", noop / same if noop and same else None, T_NOOP))
         out.append(row(f"… ≤ {T_NOOP}× the dry run of the original file (6 columns and "
                        "校验报告 fewer)", noop / dry if noop and dry else None, T_NOOP))
-        out.append(f"| … and it writes nothing{tag} | {s['noop'].notes(at) or '—'} | "
-                   f"{'yes' if s['noop'].notes(at) == 'wrote nothing' else 'NO'} |")
+        noted = s["noop"].notes(at)
+        verdict = "not measured" if not noted else "yes" if noted == "wrote nothing" else "NO"
+        out.append(f"| … and it writes nothing{tag} | {noted or '—'} | {verdict} |")
         if b is not benches[0]:
             continue  # stats and forms are measured for this tree only
         st = s["stats"].seconds(at)
@@ -517,6 +520,9 @@ def own_cli() -> list[str]:
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--stage":
         stage(sys.argv[2], Path(sys.argv[3]))
+        return
+    if len(sys.argv) > 1 and sys.argv[1] == "--build":
+        build(int(sys.argv[2]), Path(sys.argv[3]))
         return
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="10,000 rows, one run (a smoke test)")
