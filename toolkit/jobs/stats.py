@@ -14,7 +14,6 @@ from toolkit.rules.stats import Month, MonthlyStats, monthly_stats
 from toolkit.sheets import (
     SaveResult,
     WorkbookEdit,
-    changed_parts_parse,
     ensure_writable,
     read_workbook,
     save_edit,
@@ -89,6 +88,5 @@ def run_stats(path: Path | str, *, as_of: datetime, month: Month | str | None = 
         outcome.out = write_report_workbook(out_path, [layout.sheet])
         return outcome
     edit = WorkbookEdit(book.data.register_sheet, report_sheets=[layout.sheet])
-    outcome.save = save_edit(path, edit, expected=book.fingerprint, backups=settings.backups,
-                             verify=changed_parts_parse(path))
+    outcome.save = save_edit(path, edit, expected=book.fingerprint, backups=settings.backups)
     return outcome

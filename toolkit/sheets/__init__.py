@@ -24,7 +24,6 @@ from toolkit.sheets.xlsx.macro import (
 )
 from toolkit.sheets.xlsx.newbook import write_report_workbook
 from toolkit.sheets.xlsx.reportspec import CellStyle, Chart, ReportSheet, Series
-from toolkit.sheets.xlsx.wellformed import changed_parts_parse
 from toolkit.sheets.xlsx.writer import (
     CellValue,
     ColumnWrite,
@@ -56,7 +55,6 @@ __all__ = [
     "check_upgradable",
     "code_names",
     "cut_text",
-    "changed_parts_parse",
     "ensure_writable",
     "fingerprint",
     "read_workbook",
