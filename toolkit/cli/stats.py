@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
 from toolkit.cli.app import Progress, cli, handle_errors, parse_as_of
+from toolkit.report.document import encode
 
 
 @cli.command()
@@ -43,7 +43,7 @@ def stats(book: Path, month: str | None, out: Path | None, as_of: str | None, dr
         progress.done()
     lang = outcome.result.rules.settings.language
     if as_json:
-        click.echo(json.dumps(outcome.report.to_json(), ensure_ascii=False, indent=2))
+        click.echo(encode(outcome.report.to_json()), nl=False)
         for line in stats_notes(outcome.report, lang):
             click.echo(line, err=True)
     else:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -14,10 +13,12 @@ from toolkit.jobs.forms import FORMS_FOLDER, forms_from_result
 from toolkit.jobs.overdue import mail_result
 from toolkit.jobs.stats import run_stats
 from toolkit.layout import DEFAULT_DEPARTMENTS, Department
+from toolkit.report.document import encode
 from toolkit.report.forms import closing_line as forms_closing_line
 from toolkit.report.stats_text import stats_lines
 from toolkit.report.terminal import human_report
 from toolkit.rules.engine import Progress
+from toolkit.sheets.atomic import write_atomic
 from toolkit.sheets.template import build_register
 
 DEMO_BOOK = "演示投诉台账.xlsx"
@@ -72,15 +73,13 @@ def run_demo(directory: Path, as_of: datetime, *, progress: Progress | None = No
 
     outcome = check_workbook(book, as_of, progress=progress)
     check_json = directory / "check.json"
-    check_json.write_text(json.dumps(outcome.result.to_json(), ensure_ascii=False, indent=2),
-                          encoding="utf-8")
+    write_atomic(check_json, encode(outcome.result.to_json()))
     report.outputs += [book, check_json]
     report.lines += human_report(outcome, worst=8)
 
     stats = run_stats(book, as_of=as_of, progress=progress)
     stats_json = directory / "stats.json"
-    stats_json.write_text(json.dumps(stats.report.to_json(), ensure_ascii=False, indent=2),
-                          encoding="utf-8")
+    write_atomic(stats_json, encode(stats.report.to_json()))
     report.outputs.append(stats_json)
     report.lines.append("")
     report.lines += stats_lines(stats.report, book, stats.result.rules.settings.language)
