@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from operator import itemgetter
+from typing import Any, overload
 
 
 class Kind(StrEnum):
@@ -177,6 +179,78 @@ class RawRow:
         return self.values.get(key)
 
 
+# Types the reader hands over that normalise_cell returns unchanged: one set lookup.
+AS_READ = frozenset({str, float, int, bool, datetime})
+
+
+def normalise_cell(value: object) -> CellValue:
+    """A cell as the rules take it: None when empty, a datetime for a date."""
+    # calamine gives "" for empty cells and a date (not a datetime) for a date cell at
+    # midnight; mixing date and datetime breaks sorting and subtraction (docs/design.md).
+    if value == "" or value is None:
+        return None
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return datetime(value.year, value.month, value.day)
+    if isinstance(value, (str, int, float, bool, datetime, time)):
+        return value
+    return str(value)
+
+
+class RegisterRows(Sequence[RawRow]):
+    """The register's rows as the reader found them: each row's worksheet number and the
+    sheet's own list of cells, kept as read ("" for an empty cell; each list reaches every
+    known column). A RawRow, with its dict of values, is made only when asked for; a whole
+    column comes out in one pass, which is how the rules read 100,000 rows
+    (docs/performance.md)."""
+
+    __slots__ = ("numbers", "cells", "positions", "_made")
+
+    def __init__(self, numbers: list[int], cells: list[list[Any]], index: dict[str, int]):
+        self.numbers = numbers
+        self.cells = cells
+        self.positions = index  # column key -> 0-based position in each cell list
+        self._made: list[RawRow | None] | None = None
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    @overload
+    def __getitem__(self, i: int) -> RawRow: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[RawRow]: ...
+    def __getitem__(self, i: int | slice) -> RawRow | list[RawRow]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if self._made is None:
+            self._made = [None] * len(self.numbers)
+        made = self._made[i]
+        if made is None:
+            cells = self.cells[i]
+            made = self._made[i] = RawRow(self.numbers[i], {
+                key: v if type(v) in AS_READ else normalise_cell(v)
+                for key, idx in self.positions.items() if (v := cells[idx]) != "" and v is not None})
+        return made
+
+    def __iter__(self) -> Iterator[RawRow]:
+        return (self[i] for i in range(len(self)))
+
+    def cells_of(self, key: str) -> list[Any]:
+        """The column's cells as read ("" or None where empty); all None when the sheet has
+        no such column."""
+        idx = self.positions.get(key)
+        if idx is None:
+            return [None] * len(self.numbers)
+        return list(map(itemgetter(idx), self.cells))
+
+
+def column(rows: Sequence[RawRow], key: str) -> list[CellValue]:
+    """One column of the rows, each value as RawRow.get gives it (None where empty)."""
+    if isinstance(rows, RegisterRows):
+        return [v if type(v) in AS_READ and v != "" else normalise_cell(v)
+                for v in rows.cells_of(key)]
+    return [r.values.get(key) for r in rows]
+
+
 @dataclass
 class RuleSheet:
     """A rule sheet as read: header texts and data rows, or None when the sheet is absent."""
@@ -194,7 +268,7 @@ class RegisterData:
     register_sheet: str
     header_row: int
     headers: HeaderMap
-    rows: list[RawRow]
+    rows: Sequence[RawRow]  # the reader's are RegisterRows
     rule_sheets: dict[str, RuleSheet]  # by sheet name (分派规则, 时限规则, 部门, 节假日, 设置)
     last_column: int  # 1-based index of the last used column of the register sheet
     sheet_names: list[str] = field(default_factory=list)

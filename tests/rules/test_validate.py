@@ -7,6 +7,8 @@ from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from toolkit.findings import CODES, Finding
 from toolkit.layout import DEPARTMENTS_SHEET
@@ -17,11 +19,12 @@ from toolkit.register import (
     CellValue,
     HeaderMap,
     RawRow,
+    RegisterRows,
     RuleSheet,
 )
 from toolkit.rules.coerce import to_date_or_none
 from toolkit.rules.ruleset import RuleSet, build_ruleset, default_ruleset
-from toolkit.rules.validate import header_findings, read_case
+from toolkit.rules.validate import header_findings, read_case, read_cases
 
 AS_OF = datetime(2026, 11, 24, 9, 0)
 RULES = default_ruleset()
@@ -490,3 +493,35 @@ def test_every_message_renders_in_both_languages(rules: RuleSet, headers: Header
     if headers is not MINIMAL:
         assert seen == set(CODES) - {"duplicate-id", "no-route", "calendar-unknown",
                                      "unknown-column"}
+
+
+# Cell values of every kind a register holds, as calamine hands them over ("" when empty).
+_CELL = st.one_of(
+    st.just(""), st.just(" "), st.sampled_from([
+        "重大", " 重 大 ", "一般", "已结案", "处理中", "无法解决", "产品质量", "物流运输", "是",
+        "不满意", "无效", "国外", "13812345678", "１３８１２３４５６７８", "010-12345678", "123",
+        "a@b.com", "a@b", "2026-11-03", "2026年11月3日", "2026-13-01", "46330", "不详",
+        "2611-0001", "2612-0003", "abc-0001", "短", "安装师傅迟到两个小时", "1,200.50", "-5"]),
+    st.datetimes(datetime(2025, 1, 1), datetime(2027, 12, 31)),
+    st.dates(date(2025, 1, 1), date(2027, 12, 31)),
+    st.floats(-10, 50000), st.integers(-5, 50000), st.booleans(),
+    st.just(time(9, 30)), st.just(timedelta(hours=1)),
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(_CELL, min_size=len(STAFF_COLUMNS), max_size=len(STAFF_COLUMNS)),
+                min_size=1, max_size=25),
+       st.sampled_from([ALL_ZH, ALL_EN, MINIMAL]), st.sampled_from([RULES, RULES_EN]),
+       st.booleans())
+def test_reading_the_register_at_once_is_reading_each_row(
+        cells: list[list[object]], headers: HeaderMap, rules: RuleSet, date1904: bool) -> None:
+    # read_cases runs down the columns; each row must come out as if read on its own, whether
+    # the rows are the reader's cell lists or RawRows built by hand.
+    width = max(headers.index.values()) + 1
+    sheet = RegisterRows(list(range(2, len(cells) + 2)), [c[:width] for c in cells],
+                         headers.index)
+    by_hand = [RawRow(r.row, dict(r.values)) for r in sheet]
+    at_once = read_cases(sheet, headers, rules, AS_OF, date1904=date1904)
+    assert read_cases(by_hand, headers, rules, AS_OF, date1904=date1904) == at_once
+    assert [read_case(r, headers, rules, AS_OF, date1904=date1904) for r in by_hand] == at_once

@@ -20,7 +20,7 @@ from toolkit.rules.flags import case_flags
 from toolkit.rules.repeats import find_repeats
 from toolkit.rules.routing import no_route_finding, route
 from toolkit.rules.ruleset import RuleSet, build_ruleset
-from toolkit.rules.validate import header_findings, read_case
+from toolkit.rules.validate import header_findings, read_cases
 
 _MESSAGES = {
     "calendar-unknown": {
@@ -169,12 +169,10 @@ def run_check(
     headers = data.headers
     total = len(data.rows)
 
-    results: list[CaseResult] = []
-    for i, raw in enumerate(data.rows):
-        case, findings = read_case(raw, headers, rules, as_of, date1904=data.date1904)
-        results.append(CaseResult(case, issues=findings))
-        if progress and i % 5000 == 0:
-            progress("check", i, total)
+    if progress:
+        progress("check", 0, total)
+    results = [CaseResult(case, issues=findings) for case, findings
+               in read_cases(data.rows, headers, rules, as_of, date1904=data.date1904)]
     cases = [r.case for r in results]
     by_row = {r.row: r for r in results}
 

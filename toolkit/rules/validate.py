@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -18,6 +19,7 @@ from toolkit.register import (
     HeaderMap,
     Kind,
     RawRow,
+    RegisterRows,
     column_for_header,
     column_letter,
 )
@@ -124,11 +126,6 @@ class _Context:
     def listing(self, key: str) -> str:
         return _SEPARATOR.get(self.lang, "、").join(self.choices[key]) or "—"
 
-    def add(self, found: list[Finding], row: int, code: str, key: str,
-            template: str | None = None, **fields: object) -> None:
-        message = render(TEMPLATES, template or code, self.lang, header=self.header(key), **fields)
-        found.append(Finding(code, message, row, key))
-
     def fragment(self, name: str, **fields: object) -> str:
         return render(TEMPLATES, name, self.lang, **fields)
 
@@ -195,206 +192,283 @@ def read_case(
     raw: RawRow, headers: HeaderMap, rules: RuleSet, as_of: datetime, *,
     date1904: bool = False,
 ) -> tuple[Case, list[Finding]]:
-    """The row as a Case, and its findings. A value that cannot be used becomes None with
-    exactly one finding (except 投诉编号 and 责任部门, see _KEEP_BAD); a rule whose column
-    is absent from the sheet is skipped."""
+    """The row as a Case, and its findings (read_cases for one row)."""
+    return read_cases([raw], headers, rules, as_of, date1904=date1904)[0]
+
+
+def read_cases(
+    raws: Sequence[RawRow], headers: HeaderMap, rules: RuleSet, as_of: datetime, *,
+    date1904: bool = False,
+) -> list[tuple[Case, list[Finding]]]:
+    """Each row as a Case, and its findings, in the order given. A value that cannot be used
+    becomes None with exactly one finding (except 投诉编号 and 责任部门, see _KEEP_BAD); a rule
+    whose column is absent from the sheet is skipped.
+
+    The work runs down the register rather than along each row: every column is read and
+    coerced in one pass, then every rule that looks at more than one cell runs down the
+    columns it needs. The findings and Cases are those of reading each row on its own; only
+    the order of the work differs (docs/performance.md)."""
     ctx = _context(headers, rules)
-    row = raw.row
-    vals: dict[str, Any] = {}
-    bad: set[str] = set()  # columns whose value was reported as unusable
-    found: list[Finding] = []
-
-    kinds = ctx.kinds
-    for key, value in raw.values.items():
-        kind = kinds.get(key)
-        if kind is None or value is None:  # toolkit columns are output, never input
-            continue
+    b = _Batch(ctx, [r.row for r in raws])
+    for key, kind in ctx.kinds.items():
+        cells = raw_column(raws, key)
         if kind <= _DATE:
-            # The reader hands most dates over as naive whole-second datetimes: the common
-            # case costs no call.
-            if type(value) is datetime and value.tzinfo is None and not value.microsecond:
-                dt: datetime | None = value
-            else:
-                try:
-                    dt = to_datetime(value, date1904=date1904)
-                except (ValueError, OverflowError):  # CoerceError is a ValueError
-                    bad.add(key)
-                    ctx.add(found, row, "bad-date", key, value=_show(value),
-                            example=_EXAMPLE[kind])
-                    continue
-            if dt is not None:
-                vals[key] = dt if kind == _DATETIME else dt.date()
-            continue
-        if kind <= _NUMBER:
-            _read_number(ctx, found, bad, vals, row, key, kind, value)
-            continue
-        s = value.strip() if type(value) is str else text(value)
-        if not s:
-            continue
-        if kind == _TEXT or kind == _CASE_ID:  # 投诉编号 is checked once 受理时间 is known
-            vals[key] = s
-            continue
-        if kind == _ENUM:
-            good = s if s in ctx.allowed[key] else ctx.loose[key].get(_loose(s))
-            if good is not None:
-                vals[key] = good
-                continue
-            ctx.add(found, row, "bad-enum", key, value=_show(s), choices=ctx.listing(key))
-        elif kind == _PHONE:
-            if _phone_ok(s):
-                vals[key] = s
-                continue
-            ctx.add(found, row, "bad-phone", key, value=_show(s))
+            b.cols[key] = _read_dates(b, key, kind, cells, date1904)
+        elif kind <= _NUMBER:
+            b.cols[key] = _read_numbers(b, key, kind, cells)
         else:
-            if _email_ok(s):
-                vals[key] = s
+            b.cols[key] = _read_texts(b, key, kind, cells)
+
+    _check_rows(b, as_of)
+
+    region = b.cols.get("region")  # a blank 区域 means 国内 (docs/rules.md)
+    if region is None:
+        b.cols["region"] = [_DOMESTIC] * b.n
+    else:
+        unusable = b.bad.get("region", ())
+        for i in [i for i, v in enumerate(region) if v is None]:
+            if i not in unusable:
+                region[i] = _DOMESTIC
+
+    nothing = [None] * b.n
+    cases = map(Case, b.rows, *(b.cols.get(c.key, nothing) for c in STAFF_COLUMNS))
+    for found in b.found:
+        if len(found) > 1:
+            found.sort(key=_position)
+    return list(zip(cases, b.found, strict=True))
+
+
+def raw_column(raws: Sequence[RawRow], key: str) -> list[Any]:
+    """One column of the rows as read ("" or None where a row has no value): the reader's
+    RegisterRows give it without making a dict per row."""
+    if isinstance(raws, RegisterRows):
+        return raws.cells_of(key)
+    return [r.values.get(key) for r in raws]
+
+
+def _position(f: Finding) -> int:
+    return _POSITION.get(f.field, len(_POSITION))
+
+
+class _Batch:
+    """The rows being read: the coerced columns by key, the positions whose value was reported
+    as unusable, and each row's findings. Positions index the rows as given."""
+
+    def __init__(self, ctx: _Context, rows: list[int]) -> None:
+        self.ctx = ctx
+        self.rows = rows
+        self.n = len(rows)
+        self.cols: dict[str, list[Any]] = {}
+        self.bad: dict[str, set[int]] = {}
+        self.found: list[list[Finding]] = [[] for _ in rows]
+
+    def add(self, i: int, code: str, key: str, template: str | None = None,
+            **fields: object) -> None:
+        ctx = self.ctx
+        message = render(TEMPLATES, template or code, ctx.lang, header=ctx.header(key), **fields)
+        self.found[i].append(Finding(code, message, self.rows[i], key))
+
+    def reject(self, i: int, key: str, code: str, template: str | None = None,
+               **fields: object) -> None:
+        """The value at position i cannot be used: one finding, and the cell counts as bad."""
+        self.bad.setdefault(key, set()).add(i)
+        self.add(i, code, key, template, **fields)
+
+    def col(self, key: str) -> list[Any]:
+        found = self.cols.get(key)
+        if found is None:  # the column is not in the sheet
+            found = self.cols[key] = [None] * self.n
+        return found
+
+    def blanks(self, key: str) -> list[int]:
+        """Positions where the column is in the sheet and the row leaves it empty."""
+        if key not in self.ctx.headers.index:
+            return []
+        unusable = self.bad.get(key, ())
+        return [i for i, v in enumerate(self.cols[key]) if v is None and i not in unusable]
+
+    def blank(self, key: str, i: int) -> bool:
+        return (key in self.ctx.headers.index and self.cols[key][i] is None
+                and i not in self.bad.get(key, ()))
+
+
+_ODD = object()  # a cell the one-line fast path of its column did not take
+
+
+def _read_dates(b: _Batch, key: str, kind: int, cells: list[CellValue],
+                date1904: bool) -> list[Any]:
+    # The reader hands most dates over as naive whole-second datetimes: those cost no call.
+    out: list[Any] = [
+        v if v is None or (type(v) is datetime and v.tzinfo is None and not v.microsecond)
+        else None if v == "" else _ODD for v in cells]
+    for i in [i for i, v in enumerate(out) if v is _ODD]:
+        value = cells[i]
+        try:
+            out[i] = to_datetime(value, date1904=date1904)
+        except (ValueError, OverflowError):  # CoerceError is a ValueError
+            out[i] = None
+            b.reject(i, key, "bad-date", value=_show(value), example=_EXAMPLE[kind])
+    if kind == _DATE:
+        out = [None if v is None else v.date() for v in out]
+    return out
+
+
+def _read_numbers(b: _Batch, key: str, kind: int, cells: list[CellValue]) -> list[Any]:
+    out: list[Any] = [None] * len(cells)
+    for i, value in enumerate(cells):
+        if value is None or value == "":
+            continue
+        try:
+            n = to_number(value)
+        except (ValueError, OverflowError):
+            b.reject(i, key, "bad-number", value=_show(value),
+                     example="12" if kind == _INT else "1,200.50")
+            continue
+        if n is None:
+            continue
+        if kind == _INT and not n.is_integer():
+            b.reject(i, key, "bad-number", "bad-whole", value=_show(value))
+        elif n < 0:
+            b.reject(i, key, "bad-number", "bad-negative", value=_show(value))
+        else:
+            out[i] = int(n) if kind == _INT else n
+    return out
+
+
+def _read_texts(b: _Batch, key: str, kind: int, cells: list[CellValue]) -> list[Any]:
+    out: list[Any] = [(v.strip() or None) if type(v) is str else None if v is None else text(v)
+                      for v in cells]
+    if kind == _TEXT or kind == _CASE_ID:  # 投诉编号 is checked once 受理时间 is known
+        return out
+    ctx = b.ctx
+    if kind == _ENUM:
+        allowed, loose = ctx.allowed[key], ctx.loose[key]
+        for i in [i for i, s in enumerate(out) if s is not None and s not in allowed]:
+            s = out[i]
+            good = loose.get(_loose(s))
+            if good is not None:
+                out[i] = good
                 continue
-            ctx.add(found, row, "bad-email", key, value=_show(s))
-        bad.add(key)
-        if key in _KEEP_BAD:
-            vals[key] = s
-
-    _check_row(ctx, found, bad, vals, row, as_of)
-    if "region" not in vals and "region" not in bad:
-        vals["region"] = _DOMESTIC  # a blank 区域 means 国内 (docs/rules.md)
-    if len(found) > 1:
-        found.sort(key=lambda f: _POSITION.get(f.field, len(_POSITION)))
-    return Case(row, **vals), found
+            b.reject(i, key, "bad-enum", value=_show(s), choices=ctx.listing(key))
+            out[i] = s if key in _KEEP_BAD else None
+        return out
+    ok, template = (_phone_ok, "bad-phone") if kind == _PHONE else (_email_ok, "bad-email")
+    for i in [i for i, s in enumerate(out) if s is not None and not ok(s)]:
+        b.reject(i, key, template, value=_show(out[i]))
+        out[i] = out[i] if key in _KEEP_BAD else None
+    return out
 
 
-def _read_number(ctx: _Context, found: list[Finding], bad: set[str], vals: dict[str, Any],
-                 row: int, key: str, kind: int, value: CellValue) -> None:
-    try:
-        n = to_number(value)
-    except (ValueError, OverflowError):
-        bad.add(key)
-        ctx.add(found, row, "bad-number", key, value=_show(value),
-                example="12" if kind == _INT else "1,200.50")
-        return
-    if n is None:
-        return
-    template = None
-    if kind == _INT and not n.is_integer():
-        template = "bad-whole"
-    elif n < 0:
-        template = "bad-negative"
-    if template:
-        bad.add(key)
-        ctx.add(found, row, "bad-number", key, template, value=_show(value))
-        return
-    vals[key] = int(n) if kind == _INT else n
-
-
-def _check_row(ctx: _Context, found: list[Finding], bad: set[str], vals: dict[str, Any],
-               row: int, as_of: datetime) -> None:
-    """The rules that look at more than one cell, or at a blank one."""
+def _check_rows(b: _Batch, as_of: datetime) -> None:
+    """The rules that look at more than one cell, or at a blank one; each runs down the
+    register. A row's findings come in the order the rules are listed here."""
+    ctx = b.ctx
     index = ctx.headers.index
-    add = ctx.add
+    add = b.add
 
-    def blank(key: str) -> bool:  # present in the sheet, and empty in this row
-        return key not in vals and key not in bad and key in index
-
-    absent = ctx.required.difference(vals, bad)  # one C call: most rows have every value
-    if absent:
-        for key in _REQUIRED:
-            if key in absent:
-                add(found, row, "missing", key, hint=_hint(ctx, key))
-    description = vals.get("description")
-    if description is not None and len(description) < _MIN_DESCRIPTION:
-        add(found, row, "missing", "description", "missing-short", value=_show(description))
-    if blank("phone"):
+    for key in _REQUIRED:
+        if key in ctx.required:
+            missing = b.blanks(key)
+            hint = _hint(ctx, key) if missing else ""
+            for i in missing:
+                add(i, "missing", key, hint=hint)
+    description = b.col("description")
+    for i in [i for i, d in enumerate(description) if d is not None
+              and len(d) < _MIN_DESCRIPTION]:
+        add(i, "missing", "description", "missing-short", value=_show(description[i]))
+    for i in b.blanks("phone"):
         if "email" not in index:  # no 邮箱 column to point to
-            add(found, row, "missing", "phone", "missing-phone")
-        elif blank("email"):
-            add(found, row, "missing", "phone", "missing-contact", email=ctx.header("email"))
+            add(i, "missing", "phone", "missing-phone")
+        elif b.blank("email", i):
+            add(i, "missing", "phone", "missing-contact", email=ctx.header("email"))
 
-    category = vals.get("category")
-    if category == _QUALITY or category == _TRANSPORT:
-        needed = ("product", "batch", "evidence") if category == _QUALITY else ("evidence",)
+    category = b.col("category")
+    for i in [i for i, c in enumerate(category) if c == _QUALITY or c == _TRANSPORT]:
+        needed = ("product", "batch", "evidence") if category[i] == _QUALITY else ("evidence",)
         for key in needed:
-            if blank(key):
-                add(found, row, "missing", key, "missing-for-category", category=category,
+            if b.blank(key, i):
+                add(i, "missing", key, "missing-for-category", category=category[i],
                     category_header=ctx.header("category"), hint=_hint(ctx, key))
 
-    received = vals.get("received_at")
-    status = vals.get("status")
-    closed_at = vals.get("closed_at")
-    if status == _CLOSED:
-        if blank("resolution"):
-            add(found, row, "missing", "resolution", "missing-to-close", why="",
-                status=ctx.header("status"), hint=_hint(ctx, "resolution"))
-        if blank("follow_up"):
-            add(found, row, "missing", "follow_up", "missing-to-close",
-                status=ctx.header("status"), why=ctx.fragment("why-follow-up"),
-                hint=_hint(ctx, "follow_up"))
-        elif vals.get("follow_up") == _UNHAPPY:
-            add(found, row, "unhappy-closed", "follow_up", status=ctx.header("status"))
-        # Not also `missing`: the mismatch says what is wrong with the pair.
-        if blank("closed_at"):
-            add(found, row, "status-mismatch", "closed_at", "status-closed-no-time",
-                status=ctx.header("status"))
-        # Only a register that has both columns is asked for them (docs/capa.md).
-        if (vals.get("substantiated") == _SUBSTANTIATED
-                and "root_cause" in index and "corrective_action" in index):
-            for key in ("root_cause", "corrective_action"):
-                if blank(key):
-                    add(found, row, "no-capa", key, hint=_hint(ctx, key),
-                        substantiated=ctx.header("substantiated"))
-                    break
-    elif status == _UNRESOLVABLE:
-        if blank("resolution"):
-            add(found, row, "missing", "resolution", "missing-unresolvable",
-                status=ctx.header("status"))
-    elif status in _OPEN_STATUSES and closed_at is not None:
-        add(found, row, "status-mismatch", "status", "status-open-closed-at", value=status,
-            closed=ctx.header("closed_at"), closed_value=_stamp(closed_at))
+    status, closed_at = b.col("status"), b.col("closed_at")
+    follow_up, substantiated = b.col("follow_up"), b.col("substantiated")
+    # Only a register that has both columns is asked for them (docs/capa.md).
+    ask_capa = "root_cause" in index and "corrective_action" in index
+    for i, s in enumerate(status):
+        if s == _CLOSED:
+            if b.blank("resolution", i):
+                add(i, "missing", "resolution", "missing-to-close", why="",
+                    status=ctx.header("status"), hint=_hint(ctx, "resolution"))
+            if b.blank("follow_up", i):
+                add(i, "missing", "follow_up", "missing-to-close",
+                    status=ctx.header("status"), why=ctx.fragment("why-follow-up"),
+                    hint=_hint(ctx, "follow_up"))
+            elif follow_up[i] == _UNHAPPY:
+                add(i, "unhappy-closed", "follow_up", status=ctx.header("status"))
+            # Not also `missing`: the mismatch says what is wrong with the pair.
+            if b.blank("closed_at", i):
+                add(i, "status-mismatch", "closed_at", "status-closed-no-time",
+                    status=ctx.header("status"))
+            if ask_capa and substantiated[i] == _SUBSTANTIATED:
+                for key in ("root_cause", "corrective_action"):
+                    if b.blank(key, i):
+                        add(i, "no-capa", key, hint=_hint(ctx, key),
+                            substantiated=ctx.header("substantiated"))
+                        break
+        elif s == _UNRESOLVABLE:
+            if b.blank("resolution", i):
+                add(i, "missing", "resolution", "missing-unresolvable",
+                    status=ctx.header("status"))
+        elif s in _OPEN_STATUSES and closed_at[i] is not None:
+            add(i, "status-mismatch", "status", "status-open-closed-at", value=s,
+                closed=ctx.header("closed_at"), closed_value=_stamp(closed_at[i]))
 
-    for key in ("received_at", "first_response_at", "closed_at"):
-        when = vals.get(key)
-        if when is not None and when > as_of:
-            add(found, row, "future", key, value=_stamp(when), as_of=_stamp(as_of))
-    for key in ("delivered_on", "action_done_on"):
-        day = vals.get(key)
-        if day is not None and day > as_of.date():
-            add(found, row, "future", key, value=_stamp(day), as_of=_stamp(as_of))
-    delivered = vals.get("delivered_on")
+    for key, now in (("received_at", as_of), ("first_response_at", as_of),
+                     ("closed_at", as_of), ("delivered_on", as_of.date()),
+                     ("action_done_on", as_of.date())):
+        col = b.col(key)
+        for i in [i for i, w in enumerate(col) if w is not None and w > now]:
+            add(i, "future", key, value=_stamp(col[i]), as_of=_stamp(as_of))
 
-    if received is not None:
-        for key in ("first_response_at", "closed_at"):
-            when = vals.get(key)
-            if when is not None and when < received:
-                add(found, row, "order", key, value=_stamp(when),
-                    received=ctx.header("received_at"), received_value=_stamp(received))
-        done = vals.get("action_done_on")  # a date: done on the day of receipt is in order
-        if done is not None and done < received.date():
-            add(found, row, "order", "action_done_on", value=_stamp(done),
-                received=ctx.header("received_at"), received_value=_stamp(received))
-        if category == _TRANSPORT and delivered is not None:
-            days = (received.date() - delivered).days
-            if days > _CLAIM_DAYS:
-                add(found, row, "late-claim", "delivered_on", value=_stamp(delivered), days=days,
-                    received=ctx.header("received_at"), received_value=_stamp(received))
+    received = b.col("received_at")
+    for key in ("first_response_at", "closed_at"):
+        col = b.col(key)
+        for i in [i for i, (w, r) in enumerate(zip(col, received, strict=True))
+                  if w is not None and r is not None and w < r]:
+            add(i, "order", key, value=_stamp(col[i]),
+                received=ctx.header("received_at"), received_value=_stamp(received[i]))
+    done = b.col("action_done_on")  # a date: done on the day of receipt is in order
+    for i in [i for i, (d, r) in enumerate(zip(done, received, strict=True))
+              if d is not None and r is not None and d < r.date()]:
+        add(i, "order", "action_done_on", value=_stamp(done[i]),
+            received=ctx.header("received_at"), received_value=_stamp(received[i]))
+    delivered = b.col("delivered_on")
+    for i in [i for i, (c, d) in enumerate(zip(category, delivered, strict=True))
+              if c == _TRANSPORT and d is not None]:
+        r = received[i]
+        if r is not None and (days := (r.date() - delivered[i]).days) > _CLAIM_DAYS:
+            add(i, "late-claim", "delivered_on", value=_stamp(delivered[i]), days=days,
+                received=ctx.header("received_at"), received_value=_stamp(r))
 
-    if vals.get("effect") == _INEFFECTIVE:
-        add(found, row, "action-ineffective", "effect")
+    for i in [i for i, e in enumerate(b.col("effect")) if e == _INEFFECTIVE]:
+        add(i, "action-ineffective", "effect")
 
-    case_id = vals.get("case_id")
-    if case_id is not None:
-        _check_case_id(ctx, found, row, case_id, received)
+    for i, case_id in enumerate(b.col("case_id")):
+        if case_id is not None:
+            _check_case_id(b, i, case_id, received[i])
 
 
-def _check_case_id(ctx: _Context, found: list[Finding], row: int, case_id: str,
-                   received: datetime | None) -> None:
+def _check_case_id(b: _Batch, i: int, case_id: str, received: datetime | None) -> None:
     m = CASE_ID_RE.fullmatch(case_id)
     month = int(m.group(2)) if m else 0
     if m is None or not 1 <= month <= 12:
         example = f"{_yymm(received) if received else '2611'}-0001"
-        ctx.add(found, row, "bad-id", "case_id", value=_show(case_id), example=example)
+        b.add(i, "bad-id", "case_id", value=_show(case_id), example=example)
     elif received is not None and (received.month != month
                                    or received.year % 100 != int(m.group(1))):
-        ctx.add(found, row, "bad-id", "case_id", "bad-id-month", value=_show(case_id),
-                yymm=m.group(1) + m.group(2), expected=_yymm(received),
-                received=ctx.header("received_at"), received_value=_stamp(received))
+        b.add(i, "bad-id", "case_id", "bad-id-month", value=_show(case_id),
+              yymm=m.group(1) + m.group(2), expected=_yymm(received),
+              received=b.ctx.header("received_at"), received_value=_stamp(received))
 
 
 def _yymm(when: datetime) -> str:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 import re
 import zipfile
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +23,11 @@ from toolkit.register import (
     HeaderMap,
     RawRow,
     RegisterData,
+    RegisterRows,
     RuleSheet,
     column_for_header,
     column_letter,
+    normalise_cell,
 )
 from toolkit.sheets.bookview import BookInfo, apply_corrections, corrections, open_book
 from toolkit.sheets.damage import damaged_error
@@ -277,7 +280,7 @@ def _sheet_rows(book: calamine.CalamineWorkbook, name: str, path: Path, info: Bo
     """A small sheet's rows, every cell normalised."""
     raw = _raw_rows(book.get_sheet_by_name(name))
     apply_corrections(raw, corrections(path, info, name))
-    return [[_normalise(v) for v in r] for r in raw]
+    return [[normalise_cell(v) for v in r] for r in raw]
 
 
 def _raw_rows(sheet: calamine.CalamineSheet) -> list[list[Any]]:
@@ -291,26 +294,10 @@ def _raw_rows(sheet: calamine.CalamineSheet) -> list[list[Any]]:
     return rows
 
 
-# Types calamine hands over that _normalise returns unchanged: checked by one set lookup.
-_AS_READ = frozenset({str, float, int, bool, datetime})
-
-
-def _normalise(value: object) -> CellValue:
-    # calamine gives "" for empty cells and a date (not a datetime) for a date cell at
-    # midnight; mixing date and datetime breaks sorting and subtraction (docs/design.md).
-    if value == "" or value is None:
-        return None
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return datetime(value.year, value.month, value.day)
-    if isinstance(value, (str, int, float, bool, datetime, time)):
-        return value
-    return str(value)
-
-
 def _register_data(
     path: Path, sheet: str, raw: list[list[Any]], names: list[str]
 ) -> RegisterData:
-    rows = [[_normalise(v) for v in r] for r in raw[:10]]  # the header, or where it went
+    rows = [[normalise_cell(v) for v in r] for r in raw[:10]]  # the header, or where it went
     if not rows or not any(v is not None for v in rows[0]):
         found = _header_row_below(rows)
         if found:
@@ -330,34 +317,49 @@ def _register_data(
             "missing required column(s) in row 1: "
             + "、".join(f"{c.zh} ({c.en})" for c in missing)), path=path, sheet=sheet)
     keyed = list(headers.index.items())
-    toolkit_keys = {key for key, _ in keyed if BY_KEY[key].toolkit}
-    raw_rows: list[RawRow] = []
+    known = _picker([idx for _, idx in keyed]) or (lambda cells: ())
+    toolkit = _picker([idx for key, idx in keyed if BY_KEY[key].toolkit])
+    width = max((idx for _, idx in keyed), default=-1) + 1  # every known column is inside
+    numbers: list[int] = []
+    kept: list[list[Any]] = []
     leftovers: list[RawRow] = []
     last_col = headers.width
-    widest = max((idx for _, idx in keyed), default=-1)
+    # Counted in C, one row at a time: the cells themselves stay as read (RegisterRows).
     for i in range(1, len(raw)):
         cells = raw[i]
         n = len(cells)
         filled = n - cells.count("") - cells.count(None)
         if not filled:
             continue  # blank rows, and whole-sheet formatting down to row 1,048,576
-        # One comprehension per row: calamine's rows are as wide as the sheet, so every known
-        # column is there; a shorter row (rare) only has the columns it reaches.
-        columns = keyed if n > widest else [(k, idx) for k, idx in keyed if idx < n]
-        values: dict[str, CellValue] = {
-            key: v if type(v) in _AS_READ else _normalise(v)
-            for key, idx in columns if (v := cells[idx]) != "" and v is not None}
-        if len(values) < filled:  # something outside the known columns: find the last one
+        if n < width:  # calamine's rows are as wide as the sheet; one from elsewhere may not be
+            cells = [*cells, *([""] * (width - n))]
+        mine = known(cells)
+        in_known = len(mine) - mine.count("") - mine.count(None)
+        if in_known < filled:  # something outside the known columns: find the last one
             last_col = max(last_col, max(j for j, v in enumerate(cells) if v != "" and
                                          v is not None) + 1)
-        if len(values) == filled and toolkit_keys.issuperset(values):
-            leftovers.append(RawRow(i + 1, values))
-        else:
-            raw_rows.append(RawRow(i + 1, values))
+        elif toolkit is not None:
+            ours = toolkit(cells)
+            if len(ours) - ours.count("") - ours.count(None) == filled:
+                leftovers.append(RegisterRows([i + 1], [cells], headers.index)[0])
+                continue
+        numbers.append(i + 1)
+        kept.append(cells)
+    raw_rows = RegisterRows(numbers, kept, headers.index)
     return RegisterData(
         path=str(path), register_sheet=sheet, header_row=1, headers=headers, rows=raw_rows,
         rule_sheets={}, last_column=last_col, sheet_names=names, toolkit_only_rows=leftovers,
     )
+
+
+def _picker(positions: list[int]) -> Callable[[list[Any]], tuple[Any, ...]] | None:
+    """The cells at `positions` of a row, always as a tuple (itemgetter of one is not)."""
+    if not positions:
+        return None
+    if len(positions) == 1:
+        only = positions[0]
+        return lambda cells: (cells[only],)
+    return itemgetter(*positions)
 
 
 def _headers_below(found: int, path: Path, sheet: str) -> WorkbookError:
@@ -393,7 +395,7 @@ def register_from_rows(path: Path | str, sheet: str, rows: list[list[Any]],
 
 def rule_sheet_from_rows(name: str, rows: list[list[Any]]) -> RuleSheet:
     """A rule sheet from rows another reader gave, row 1 first."""
-    cells = [[_normalise(v) for v in r] for r in rows]
+    cells = [[normalise_cell(v) for v in r] for r in rows]
     headers = [str(v).strip() if v is not None else "" for v in (cells[0] if cells else [])]
     data = [(i + 1, r) for i, r in enumerate(cells[1:], start=1) if any(v is not None for v in r)]
     return RuleSheet(name, headers, data)
