@@ -228,7 +228,8 @@ class RegisterRows(Sequence[RawRow]):
             cells = self.cells[i]
             made = self._made[i] = RawRow(self.numbers[i], {
                 key: v if type(v) in AS_READ else normalise_cell(v)
-                for key, idx in self.positions.items() if (v := cells[idx]) != "" and v is not None})
+                for key, idx in self.positions.items()
+                if (v := cells[idx]) != "" and v is not None})
         return made
 
     def __iter__(self) -> Iterator[RawRow]:
