@@ -13,6 +13,7 @@ from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
 
+from toolkit.bulk import collector_paused
 from toolkit.config import Config
 from toolkit.errors import ConfigError, UsageError, bilingual
 from toolkit.mail.attachment import xlsx_bytes
@@ -120,7 +121,8 @@ def run_overdue(
                                    "--dry-run needs --out DIR for the .eml files"))
     if not dry_run:
         _require_smtp(config)
-    result = run_check(read_workbook(path).data, as_of, workbook_name=path.name)
+    with collector_paused():  # millions of acyclic records: see toolkit/bulk.py
+        result = run_check(read_workbook(path).data, as_of, workbook_name=path.name)
     if working_days_only:
         rules = result.rules
         if not WorkCalendar(rules.settings.country, rules.holidays).is_working_day(as_of.date()):

@@ -59,6 +59,8 @@ def from_serial(serial: float, date1904: bool = False) -> datetime:
 def to_datetime(value: CellValue, *, date1904: bool = False) -> datetime | None:
     """A datetime from a date cell, an Excel serial number (counted in the workbook's date
     system) or date text; None when blank."""
+    if type(value) is str:  # date text, the usual reason to come here: parsed straight away
+        return _parse_datetime(value.strip(), date1904)
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, datetime):
@@ -71,7 +73,12 @@ def to_datetime(value: CellValue, *, date1904: bool = False) -> datetime | None:
         return from_serial(float(value), date1904)
     if isinstance(value, (time, timedelta)):
         raise CoerceError(f"{value} is a time of day without a date")
-    s = str(value).strip()
+    return _parse_datetime(str(value).strip(), date1904)
+
+
+def _parse_datetime(s: str, date1904: bool) -> datetime | None:
+    if not s:
+        return None
     try:  # fromisoformat is far faster than anything else: try it first (docs/design.md)
         return datetime.fromisoformat(s).replace(tzinfo=None, microsecond=0)
     except ValueError:

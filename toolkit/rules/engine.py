@@ -18,7 +18,7 @@ from toolkit.rules.coerce import to_date_or_none
 from toolkit.rules.deadlines import compute_deadlines
 from toolkit.rules.flags import case_flags
 from toolkit.rules.repeats import find_repeats
-from toolkit.rules.routing import no_route_finding, route
+from toolkit.rules.routing import no_route_finding, route_all
 from toolkit.rules.ruleset import RuleSet, build_ruleset
 from toolkit.rules.validate import header_findings, read_cases
 
@@ -184,8 +184,7 @@ def run_check(
         by_row[row].case_id_assigned = True
 
     department_header = headers.header("department")
-    for r in results:
-        route_ = route(r.case, rules)
+    for r, route_ in zip(results, route_all(cases, rules), strict=True):
         r.department, r.department_source = route_.department, route_.source
         finding = no_route_finding(r.case, route_, department_header, lang)
         if finding is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from toolkit.findings import Finding
@@ -72,9 +73,10 @@ class _Router:
         }
         self.default = Route(rules.settings.default_department, DEFAULT)
         self.named: dict[tuple[str, str], Route] = {}  # (department, source) -> shared Route
-        # A register has a handful of distinct 类别 and 客户类型 values: normalise each once.
-        self.candidates: dict[str | None, tuple[_Compiled, ...]] = {}
+        # A register has a handful of distinct 类别 and 客户类型 values: each pair is planned once.
+        self.plans: dict[tuple[str | None, str | None], tuple[tuple[_Compiled, ...], Route]] = {}
         self.customer_types: dict[str | None, str] = {}
+        self.candidates: dict[str | None, tuple[_Compiled, ...]] = {}
 
     def _named(self, department: str, source: str) -> Route:
         key = (department.strip(), source)
@@ -83,33 +85,45 @@ class _Router:
             found = self.named[key] = Route(key[0], source)
         return found
 
+    def _plan(self, category: str | None, customer_type: str | None
+              ) -> tuple[tuple[_Compiled, ...], Route]:
+        """The rows a case of this 类别 and 客户类型 must test against its description, in
+        table order, and the route when none matches: the first row that asks nothing of the
+        description (rows after it can never be reached), else the default department."""
+        key = (category, customer_type)
+        found = self.plans.get(key)
+        if found is None:
+            wanted = self.customer_types.get(customer_type)
+            if wanted is None:
+                wanted = self.customer_types[customer_type] = _norm(customer_type)
+            tests: list[_Compiled] = []
+            fallback = self.default
+            candidates = self.candidates.get(category)
+            if candidates is None:
+                candidates = self.by_category.get(_norm(category), self.wildcard)
+                self.candidates[category] = candidates
+            for c in candidates:
+                if c.customer_type and c.customer_type != wanted:
+                    continue
+                if not c.keywords:
+                    fallback = c.route
+                    break
+                tests.append(c)
+            found = self.plans[key] = (tuple(tests), fallback)
+        return found
+
     def route(self, case: Case) -> Route:
         if case.department and case.department.strip():
             return self._named(case.department, MANUAL)
         if case.complained_dept and case.complained_dept.strip():
             return self._named(case.complained_dept, COMPLAINED)
-        candidates = self.candidates.get(case.category)
-        if candidates is None:
-            candidates = self.by_category.get(_norm(case.category), self.wildcard)
-            self.candidates[case.category] = candidates
-        description: str | None = None  # normalised lazily: most rows need no keyword test
-        customer_type: str | None = None
-        for c in candidates:
-            if c.customer_type:
-                if customer_type is None:
-                    customer_type = self.customer_types.get(case.customer_type)
-                    if customer_type is None:
-                        customer_type = _norm(case.customer_type)
-                        self.customer_types[case.customer_type] = customer_type
-                if c.customer_type != customer_type:
-                    continue
-            if c.keywords:
-                if description is None:
-                    description = _norm(case.description)
-                if not any(k in description for k in c.keywords):
-                    continue
-            return c.route
-        return self.default
+        tests, fallback = self._plan(case.category, case.customer_type)
+        if tests:  # normalised only when a row asks: most cases need no keyword test
+            description = _norm(case.description)
+            for c in tests:
+                if any(k in description for k in c.keywords):
+                    return c.route
+        return fallback
 
 
 # One compiled table is kept, keyed by the RuleSet's identity: a check run routes every row
@@ -132,6 +146,11 @@ def route(case: Case, rules: RuleSet) -> Route:
     """The responsible department of a case, first that applies: 责任部门 as filled in,
     被投诉部门, the first matching 分派规则 row, else the default department."""
     return _router(rules).route(case)
+
+
+def route_all(cases: Iterable[Case], rules: RuleSet) -> list[Route]:
+    """route() of each case, in order."""
+    return list(map(_router(rules).route, cases))
 
 
 def no_route_finding(case: Case, route: Route, header: str, lang: str) -> Finding | None:

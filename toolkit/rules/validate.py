@@ -209,7 +209,7 @@ def read_cases(
     columns it needs. The findings and Cases are those of reading each row on its own; only
     the order of the work differs (docs/performance.md)."""
     ctx = _context(headers, rules)
-    b = _Batch(ctx, [r.row for r in raws])
+    b = _Batch(ctx, raws.numbers if isinstance(raws, RegisterRows) else [r.row for r in raws])
     for key, kind in ctx.kinds.items():
         cells = raw_column(raws, key)
         if kind <= _DATE:
@@ -280,12 +280,16 @@ class _Batch:
             found = self.cols[key] = [None] * self.n
         return found
 
-    def blanks(self, key: str) -> list[int]:
-        """Positions where the column is in the sheet and the row leaves it empty."""
+    def blanks(self, key: str, among: list[int] | None = None) -> list[int]:
+        """Positions (of all, or `among`) where the column is in the sheet and the row leaves
+        it empty."""
         if key not in self.ctx.headers.index:
             return []
         unusable = self.bad.get(key, ())
-        return [i for i, v in enumerate(self.cols[key]) if v is None and i not in unusable]
+        col = self.cols[key]
+        if among is None:
+            return [i for i, v in enumerate(col) if v is None and i not in unusable]
+        return [i for i in among if col[i] is None and i not in unusable]
 
     def blank(self, key: str, i: int) -> bool:
         return (key in self.ctx.headers.index and self.cols[key][i] is None
@@ -383,45 +387,49 @@ def _check_rows(b: _Batch, as_of: datetime) -> None:
             add(i, "missing", "phone", "missing-contact", email=ctx.header("email"))
 
     category = b.col("category")
-    for i in [i for i, c in enumerate(category) if c == _QUALITY or c == _TRANSPORT]:
-        needed = ("product", "batch", "evidence") if category[i] == _QUALITY else ("evidence",)
+    for name, needed in ((_QUALITY, ("product", "batch", "evidence")),
+                         (_TRANSPORT, ("evidence",))):
+        these = [i for i, c in enumerate(category) if c == name]
         for key in needed:
-            if b.blank(key, i):
-                add(i, "missing", key, "missing-for-category", category=category[i],
+            for i in b.blanks(key, these):
+                add(i, "missing", key, "missing-for-category", category=name,
                     category_header=ctx.header("category"), hint=_hint(ctx, key))
 
     status, closed_at = b.col("status"), b.col("closed_at")
-    follow_up, substantiated = b.col("follow_up"), b.col("substantiated")
+    closed = [i for i, s in enumerate(status) if s == _CLOSED]
+    for i in b.blanks("resolution", closed):
+        add(i, "missing", "resolution", "missing-to-close", why="",
+            status=ctx.header("status"), hint=_hint(ctx, "resolution"))
+    follow_up = b.col("follow_up")
+    no_follow_up = set(b.blanks("follow_up", closed))
+    for i in closed:
+        if i in no_follow_up:
+            add(i, "missing", "follow_up", "missing-to-close", status=ctx.header("status"),
+                why=ctx.fragment("why-follow-up"), hint=_hint(ctx, "follow_up"))
+        elif follow_up[i] == _UNHAPPY:
+            add(i, "unhappy-closed", "follow_up", status=ctx.header("status"))
+    # Not also `missing`: the mismatch says what is wrong with the pair.
+    for i in b.blanks("closed_at", closed):
+        add(i, "status-mismatch", "closed_at", "status-closed-no-time",
+            status=ctx.header("status"))
     # Only a register that has both columns is asked for them (docs/capa.md).
-    ask_capa = "root_cause" in index and "corrective_action" in index
-    for i, s in enumerate(status):
-        if s == _CLOSED:
-            if b.blank("resolution", i):
-                add(i, "missing", "resolution", "missing-to-close", why="",
-                    status=ctx.header("status"), hint=_hint(ctx, "resolution"))
-            if b.blank("follow_up", i):
-                add(i, "missing", "follow_up", "missing-to-close",
-                    status=ctx.header("status"), why=ctx.fragment("why-follow-up"),
-                    hint=_hint(ctx, "follow_up"))
-            elif follow_up[i] == _UNHAPPY:
-                add(i, "unhappy-closed", "follow_up", status=ctx.header("status"))
-            # Not also `missing`: the mismatch says what is wrong with the pair.
-            if b.blank("closed_at", i):
-                add(i, "status-mismatch", "closed_at", "status-closed-no-time",
-                    status=ctx.header("status"))
-            if ask_capa and substantiated[i] == _SUBSTANTIATED:
-                for key in ("root_cause", "corrective_action"):
-                    if b.blank(key, i):
-                        add(i, "no-capa", key, hint=_hint(ctx, key),
-                            substantiated=ctx.header("substantiated"))
-                        break
-        elif s == _UNRESOLVABLE:
-            if b.blank("resolution", i):
-                add(i, "missing", "resolution", "missing-unresolvable",
-                    status=ctx.header("status"))
-        elif s in _OPEN_STATUSES and closed_at[i] is not None:
-            add(i, "status-mismatch", "status", "status-open-closed-at", value=s,
-                closed=ctx.header("closed_at"), closed_value=_stamp(closed_at[i]))
+    if "root_cause" in index and "corrective_action" in index:
+        substantiated = b.col("substantiated")
+        asked = [i for i in closed if substantiated[i] == _SUBSTANTIATED]
+        no_cause = set(b.blanks("root_cause", asked))
+        no_action = set(b.blanks("corrective_action", asked))
+        for i in asked:  # one finding: the first of the two that is lacking
+            lacking = ("root_cause" if i in no_cause else "corrective_action" if i in no_action
+                       else None)
+            if lacking is not None:
+                add(i, "no-capa", lacking, hint=_hint(ctx, lacking),
+                    substantiated=ctx.header("substantiated"))
+    for i in b.blanks("resolution", [i for i, s in enumerate(status) if s == _UNRESOLVABLE]):
+        add(i, "missing", "resolution", "missing-unresolvable", status=ctx.header("status"))
+    for i in [i for i, (s, c) in enumerate(zip(status, closed_at, strict=True))
+              if c is not None and s in _OPEN_STATUSES]:
+        add(i, "status-mismatch", "status", "status-open-closed-at", value=status[i],
+            closed=ctx.header("closed_at"), closed_value=_stamp(closed_at[i]))
 
     for key, now in (("received_at", as_of), ("first_response_at", as_of),
                      ("closed_at", as_of), ("delivered_on", as_of.date()),
