@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from operator import itemgetter
 
 from toolkit.findings import Finding
 from toolkit.messages import render
@@ -34,15 +35,14 @@ def duplicate_findings(cases: Sequence[Case], headers: HeaderMap, lang: str) -> 
     first_row: dict[str, int] = {}
     out: list[Finding] = []
     header = headers.header("case_id")
-    for case in sorted(cases, key=lambda c: c.row):
-        key = normalize_case_id(case.case_id)
-        if not key:
-            continue
-        first = first_row.setdefault(key, case.row)
-        if first != case.row:
+    numbered = [(c.row, key, c) for c in cases if (key := normalize_case_id(c.case_id))]
+    numbered.sort(key=itemgetter(0))  # in row order already, as read: a single pass
+    for row, key, case in numbered:
+        first = first_row.setdefault(key, row)
+        if first != row:
             message = render(TEMPLATES, "duplicate-id", lang,
                              header=header, value=(case.case_id or "").strip(), first=first)
-            out.append(Finding("duplicate-id", message, case.row, "case_id"))
+            out.append(Finding("duplicate-id", message, row, "case_id"))
     return out
 
 
@@ -53,17 +53,16 @@ def assign_case_ids(cases: Sequence[Case]) -> dict[int, str]:
     Every well-formed existing number counts under its own YYMM, even on a row whose
     受理时间 is in another month (a `bad-id`): handing that number out again would make
     a duplicate. Gaps are not filled, so a number once used never comes back."""
+    ids = [normalize_case_id(c.case_id) for c in cases]
     highest: dict[str, int] = {}
-    for case in cases:
-        m = CASE_ID_RE.fullmatch(normalize_case_id(case.case_id))
-        if m:
-            yymm = m.group(1) + m.group(2)
-            highest[yymm] = max(highest.get(yymm, 0), int(m.group(3)))
+    for m in filter(None, map(CASE_ID_RE.fullmatch, ids)):
+        yymm, number = m[1] + m[2], int(m[3])
+        if number > highest.get(yymm, 0):
+            highest[yymm] = number
     assigned: dict[int, str] = {}
-    for case in sorted(cases, key=lambda c: c.row):
-        if normalize_case_id(case.case_id) or case.received_at is None:
-            continue
-        yymm = case.received_at.strftime("%y%m")
+    blanks = [c for c, key in zip(cases, ids, strict=True) if not key and c.received_at]
+    for case in sorted(blanks, key=lambda c: c.row):
+        yymm = case.received_at.strftime("%y%m")  # type: ignore[union-attr]  # filtered above
         number = highest.get(yymm, 0) + 1
         highest[yymm] = number
         # :04d widens to five digits past 9999 instead of failing; CASE_ID_RE accepts it.

@@ -114,12 +114,12 @@ def find_repeats(cases: Sequence[Case], window_days: int) -> dict[int, RepeatInf
             key = phone_keys_[phone] = phone_key(phone)
         return key  # type: ignore[return-value]
 
-    result: dict[int, RepeatInfo] = {}
+    unknown = plain[None]
+    result: dict[int, RepeatInfo] = {c.row: plain.get(c.severity, unknown) for c in cases}
     todo: list[Case] = []
     name_keys: list[str | None] = []  # "类别\nn名称" / "类别\np电话": "\n" is never inside a key
     phone_keys: list[str | None] = []
     for c in cases:
-        result[c.row] = plain[c.severity if c.severity in SEVERITIES else None]
         category = short_key(c.category)
         if c.received_at is None or category is None:
             continue  # cannot be placed in time or matched: no relation either way

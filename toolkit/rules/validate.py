@@ -461,9 +461,30 @@ def _check_rows(b: _Batch, as_of: datetime) -> None:
     for i in [i for i, e in enumerate(b.col("effect")) if e == _INEFFECTIVE]:
         add(i, "action-ineffective", "effect")
 
-    for i, case_id in enumerate(b.col("case_id")):
-        if case_id is not None:
-            _check_case_id(b, i, case_id, received[i])
+    # The usual case number is plainly right: its 受理时间's YYMM, "-", then four digits (or
+    # more, not starting with 0, as CASE_ID_RE has it). Only the others are looked at closely.
+    case_ids, months = b.col("case_id"), _months(received)
+    for i in [i for i, (c, m) in enumerate(zip(case_ids, months, strict=True))
+              if c is not None and not (
+                  c[:4] == m and c[4:5] == "-" and (n := c[5:]).isascii() and n.isdigit()
+                  and (len(n) == 4 or (len(n) > 4 and n[0] != "0")))]:
+        _check_case_id(b, i, case_ids[i], received[i])
+
+
+def _months(received: list[datetime | None]) -> list[str | None]:
+    """Each 受理时间's YYMM, formatted once per month."""
+    known: dict[tuple[int, int], str] = {}
+    out: list[str | None] = []
+    for r in received:
+        if r is None:
+            out.append(None)
+            continue
+        key = (r.year, r.month)
+        yymm = known.get(key)
+        if yymm is None:
+            yymm = known[key] = _yymm(r)
+        out.append(yymm)
+    return out
 
 
 def _check_case_id(b: _Batch, i: int, case_id: str, received: datetime | None) -> None:
