@@ -244,6 +244,11 @@ class RegisterRows(Sequence[RawRow]):
         return list(map(itemgetter(idx), self.cells))
 
 
+def row_numbers(rows: Sequence[RawRow]) -> list[int]:
+    """The worksheet row number of each row, in order."""
+    return rows.numbers if isinstance(rows, RegisterRows) else [r.row for r in rows]
+
+
 def column(rows: Sequence[RawRow], key: str) -> list[CellValue]:
     """One column of the rows, each value as RawRow.get gives it (None where empty)."""
     if isinstance(rows, RegisterRows):

@@ -16,7 +16,9 @@ from toolkit.register import (
     STAFF_COLUMNS,
     TOOLKIT_COLUMNS,
     RegisterData,
+    column,
     column_letter,
+    row_numbers,
 )
 from toolkit.register import CellValue as ReadValue
 from toolkit.report.sheet import report_sheet
@@ -138,19 +140,22 @@ def build_edit(book: Workbook, result: CheckResult) -> WorkbookEdit:
     for key in appended:
         writes[key][data.header_row] = BY_KEY[key].en if english else BY_KEY[key].zh
     headers = {k: data.headers.header(k) for k in index}
-    raw_by_row = {raw.row: raw for raw in data.rows}
-    for r in result.cases:
-        raw = raw_by_row[r.row]
+    # The cases come in the order of the rows read: what the sheet holds is taken a column
+    # at a time (no dict per row).
+    if [r.row for r in result.cases] != row_numbers(data.rows):  # a bug of ours: exit 70
+        raise RuntimeError("the check results are not in the order of the rows read")
+    department = column(data.rows, "department")
+    read = {col.key: column(data.rows, col.key) for col in TOOLKIT_COLUMNS}
+    for i, r in enumerate(result.cases):
         if r.case_id_assigned:
             writes["case_id"][r.row] = r.case_id
         # The default department is not written: its no-route warning must stay until a
         # person fills 责任部门 or adds a routing rule, and a second run must change nothing.
-        if ("department" in index and raw.get("department") is None and r.department
+        if ("department" in index and department[i] is None and r.department
                 and r.department_source in ("rule", "complained")):
             writes["department"][r.row] = r.department
-        read = raw.values
         for key, value in toolkit_values(r, headers, lang).items():
-            old = read.get(key)
+            old = read[key][i]
             # Equal is the same (a re-run, 100,000 times): only a difference needs a closer look.
             if old != value and not _same(old, value):
                 writes[key][r.row] = value

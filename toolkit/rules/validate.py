@@ -22,6 +22,7 @@ from toolkit.register import (
     RegisterRows,
     column_for_header,
     column_letter,
+    row_numbers,
 )
 from toolkit.rules.case_ids import CASE_ID_RE
 from toolkit.rules.coerce import text, to_datetime, to_number
@@ -209,7 +210,7 @@ def read_cases(
     columns it needs. The findings and Cases are those of reading each row on its own; only
     the order of the work differs (docs/performance.md)."""
     ctx = _context(headers, rules)
-    b = _Batch(ctx, raws.numbers if isinstance(raws, RegisterRows) else [r.row for r in raws])
+    b = _Batch(ctx, row_numbers(raws))
     for key, kind in ctx.kinds.items():
         cells = raw_column(raws, key)
         if kind <= _DATE:
