@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from toolkit.register import (
     BY_KEY,
     COLUMNS,
@@ -7,8 +9,12 @@ from toolkit.register import (
     STAFF_COLUMNS,
     TOOLKIT_COLUMNS,
     HeaderMap,
+    RawRow,
+    RegisterRows,
+    column,
     column_for_header,
     column_letter,
+    row_numbers,
 )
 
 
@@ -54,3 +60,19 @@ def test_header_map_reports_unknown_and_repeated_headers() -> None:
 def test_column_letters() -> None:
     assert [column_letter(n) for n in (1, 26, 27, 52, 703, 16384)] == [
         "A", "Z", "AA", "AZ", "AAA", "XFD"]
+
+
+def test_register_rows_make_each_row_as_read_and_give_whole_columns() -> None:
+    index = {"case_id": 0, "received_at": 1, "quantity": 3}
+    cells = [["2611-0001", date(2026, 11, 3), "x", 2.0], [" ", "", "", ""]]
+    rows = RegisterRows([2, 5], cells, index)
+    assert len(rows) == 2 and row_numbers(rows) == [2, 5]
+    # A row's dict: "" is no value, a date cell is a datetime, unknown columns are left out.
+    assert rows[0] == RawRow(2, {"case_id": "2611-0001",
+                                 "received_at": datetime(2026, 11, 3), "quantity": 2.0})
+    assert rows[1] == RawRow(5, {"case_id": " "})
+    assert rows[0] is rows[0] and rows[-1].row == 5 and [r.row for r in rows[:1]] == [2]
+    assert column(rows, "received_at") == [datetime(2026, 11, 3), None]
+    assert column(rows, "email") == [None, None]  # not a column of this sheet
+    assert column(list(rows), "received_at") == column(rows, "received_at")
+    assert rows.cells_of("quantity") == [2.0, ""]  # as read, for the rules' own coercion
