@@ -76,3 +76,7 @@ def test_register_rows_make_each_row_as_read_and_give_whole_columns() -> None:
     assert column(rows, "email") == [None, None]  # not a column of this sheet
     assert column(list(rows), "received_at") == column(rows, "received_at")
     assert rows.cells_of("quantity") == [2.0, ""]  # as read, for the rules' own coercion
+    assert rows.columns() == {"case_id": ("2611-0001", " "),
+                              "received_at": (date(2026, 11, 3), ""), "quantity": (2.0, "")}
+    assert RegisterRows([], [], index).columns() == {"case_id": (), "received_at": (),
+                                                     "quantity": ()}

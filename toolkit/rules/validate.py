@@ -211,8 +211,12 @@ def read_cases(
     the order of the work differs (docs/performance.md)."""
     ctx = _context(headers, rules)
     b = _Batch(ctx, row_numbers(raws))
+    # The reader's rows hand over their columns as read; rows made by hand give theirs.
+    table: dict[str, Sequence[Any]] = (
+        raws.columns() if isinstance(raws, RegisterRows)
+        else {key: [r.values.get(key) for r in raws] for key in ctx.kinds})
     for key, kind in ctx.kinds.items():
-        cells = raw_column(raws, key)
+        cells = table[key]
         if kind <= _DATE:
             b.cols[key] = _read_dates(b, key, kind, cells, date1904)
         elif kind <= _NUMBER:
@@ -237,14 +241,6 @@ def read_cases(
         if len(found) > 1:
             found.sort(key=_position)
     return list(zip(cases, b.found, strict=True))
-
-
-def raw_column(raws: Sequence[RawRow], key: str) -> list[Any]:
-    """One column of the rows as read ("" or None where a row has no value): the reader's
-    RegisterRows give it without making a dict per row."""
-    if isinstance(raws, RegisterRows):
-        return raws.cells_of(key)
-    return [r.values.get(key) for r in raws]
 
 
 def _position(f: Finding) -> int:
@@ -300,7 +296,7 @@ class _Batch:
 _ODD = object()  # a cell the one-line fast path of its column did not take
 
 
-def _read_dates(b: _Batch, key: str, kind: int, cells: list[CellValue],
+def _read_dates(b: _Batch, key: str, kind: int, cells: Sequence[Any],
                 date1904: bool) -> list[Any]:
     # The reader hands most dates over as naive whole-second datetimes: those cost no call.
     out: list[Any] = [
@@ -318,7 +314,7 @@ def _read_dates(b: _Batch, key: str, kind: int, cells: list[CellValue],
     return out
 
 
-def _read_numbers(b: _Batch, key: str, kind: int, cells: list[CellValue]) -> list[Any]:
+def _read_numbers(b: _Batch, key: str, kind: int, cells: Sequence[Any]) -> list[Any]:
     out: list[Any] = [None] * len(cells)
     for i, value in enumerate(cells):
         if value is None or value == "":
@@ -340,7 +336,7 @@ def _read_numbers(b: _Batch, key: str, kind: int, cells: list[CellValue]) -> lis
     return out
 
 
-def _read_texts(b: _Batch, key: str, kind: int, cells: list[CellValue]) -> list[Any]:
+def _read_texts(b: _Batch, key: str, kind: int, cells: Sequence[Any]) -> list[Any]:
     out: list[Any] = [(v.strip() or None) if type(v) is str else None if v is None else text(v)
                       for v in cells]
     if kind == _TEXT or kind == _CASE_ID:  # 投诉编号 is checked once 受理时间 is known
