@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -23,6 +24,7 @@ from toolkit.register import (
 from toolkit.register import CellValue as ReadValue
 from toolkit.report.sheet import report_sheet
 from toolkit.report.words import WORDS
+from toolkit.rules.calendar import preload as preload_calendar
 from toolkit.rules.engine import CaseResult, CheckResult, Progress, run_check
 from toolkit.sheets import (
     CellValue,
@@ -70,7 +72,7 @@ def _check_workbook(
 ) -> CheckOutcome:
     if progress:
         progress("read", 0, 1)
-    book = read_workbook(path, report=not dry_run)
+    book = read_workbook_preloading(path, report=not dry_run)
     if not dry_run:
         # Fail before the work rather than after it when Excel has the file open.
         ensure_writable(path, book.fingerprint)
@@ -86,6 +88,13 @@ def _check_workbook(
     saved = save_edit(path, edit, expected=book.fingerprint,
                       backups=result.rules.settings.backups)
     return CheckOutcome(result, book, saved)
+
+
+def read_workbook_preloading(path: Path, *, report: bool = True) -> Workbook:
+    """read_workbook, with the official calendars imported meanwhile on a second thread."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(preload_calendar)  # its failure, if any, shows again where it is used
+        return read_workbook(path, report=report)
 
 
 # ---------------------------------------------------------------------------

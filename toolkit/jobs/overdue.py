@@ -16,6 +16,7 @@ from pathlib import Path
 from toolkit.bulk import collector_paused
 from toolkit.config import Config
 from toolkit.errors import ConfigError, UsageError, bilingual
+from toolkit.jobs.check import read_workbook_preloading
 from toolkit.mail.attachment import xlsx_bytes
 from toolkit.mail.message import build_message, split_addresses
 from toolkit.mail.smtp import MailSender, Outgoing, SendReport
@@ -30,7 +31,6 @@ from toolkit.rules.calendar import WorkCalendar
 from toolkit.rules.engine import CheckResult, run_check
 from toolkit.rules.overdue import DepartmentList, OverdueSelection, select_overdue
 from toolkit.sheets.atomic import write_atomic
-from toolkit.sheets.reader import read_workbook
 
 log = logging.getLogger("toolkit.overdue")
 
@@ -122,7 +122,7 @@ def run_overdue(
     if not dry_run:
         _require_smtp(config)
     with collector_paused():  # millions of acyclic records: see toolkit/bulk.py
-        result = run_check(read_workbook(path).data, as_of, workbook_name=path.name)
+        result = run_check(read_workbook_preloading(path).data, as_of, workbook_name=path.name)
     if working_days_only:
         rules = result.rules
         if not WorkCalendar(rules.settings.country, rules.holidays).is_working_day(as_of.date()):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from toolkit.bulk import collector_paused
 from toolkit.errors import UsageError, bilingual
+from toolkit.jobs.check import read_workbook_preloading
 from toolkit.report.stats_sheet import StatsLayout, stats_sheet
 from toolkit.rules.engine import CheckResult, Progress, run_check
 from toolkit.rules.stats import Month, MonthlyStats, monthly_stats
@@ -16,7 +17,6 @@ from toolkit.sheets import (
     SaveResult,
     WorkbookEdit,
     ensure_writable,
-    read_workbook,
     save_edit,
     write_report_workbook,
 )
@@ -73,7 +73,7 @@ def run_stats(path: Path | str, *, as_of: datetime, month: Month | str | None = 
     if progress:
         progress("read", 0, 1)
     with collector_paused():  # millions of acyclic records: see toolkit/bulk.py
-        book = read_workbook(path)
+        book = read_workbook_preloading(path)
         if not dry_run and out_path is None:
             ensure_writable(path, book.fingerprint)  # refuse before the work, as check does
         result = run_check(book.data, as_of, workbook_name=path.name, progress=progress)

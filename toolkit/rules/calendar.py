@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Sequence
 from datetime import date, timedelta
 
@@ -11,6 +12,13 @@ from toolkit.errors import RuleError, bilingual
 from toolkit.layout import SETTINGS_SHEET, HolidayOverride
 
 _ONE_DAY = timedelta(days=1)
+
+
+def preload() -> None:
+    """Import the official calendars (about 0.1 s, all countries at once). A job calls this on
+    a second thread while python-calamine parses the register, which lets go of the GIL, so
+    the import costs no time of its own (docs/performance.md)."""
+    importlib.import_module("holidays.countries")
 
 
 class WorkCalendar:
