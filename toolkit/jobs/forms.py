@@ -11,8 +11,9 @@ from datetime import datetime
 from pathlib import Path
 
 from toolkit.errors import UsageError, bilingual
+from toolkit.forms.fast import FormFiller
 from toolkit.forms.fields import FormData, form_data
-from toolkit.forms.fill import FormTemplate, fill_form, stored_fingerprint
+from toolkit.forms.fill import FormTemplate, stored_fingerprint
 from toolkit.forms.names import form_stem
 from toolkit.forms.outcome import REPLACED, SKIPPED, UNCHANGED, WRITTEN, FormFile, FormsOutcome
 from toolkit.forms.pdf import convert_to_pdf, require_soffice
@@ -83,6 +84,7 @@ def forms_from_result(
     chosen = select_cases(result, case_ids=case_ids, rows=rows)
     soffice = require_soffice() if pdf and chosen else None
     tpl = FormTemplate.load(Path(template)) if template is not None else FormTemplate.default()
+    filler = FormFiller(tpl)  # prepared once, when the first form is filled
     outcome = FormsOutcome(result, out_dir, tpl.source, pdf=pdf)
     company = result.rules.settings.company
     used: set[str] = set()
@@ -92,8 +94,8 @@ def forms_from_result(
             progress("forms", i, len(chosen))
         form = form_data(r, company)
         target = out_dir / (_unique_stem(form, used) + ".docx")
-        outcome.forms.append(_write_form(tpl, form, target, force=force))
-        f = outcome.forms[-1]
+        f = _write_form(filler, form, target, force=force)
+        outcome.forms.append(f)
         pdf_path = target.with_suffix(".pdf")
         if pdf and f.status != SKIPPED:
             stale = (f.status != UNCHANGED or not pdf_path.exists()
@@ -147,8 +149,8 @@ def _unique_stem(form: FormData, used: set[str]) -> str:
     return stem
 
 
-def _write_form(tpl: FormTemplate, form: FormData, target: Path, *, force: bool) -> FormFile:
-    fingerprint = form.fingerprint(tpl.digest)
+def _write_form(filler: FormFiller, form: FormData, target: Path, *, force: bool) -> FormFile:
+    fingerprint = form.fingerprint(filler.template.digest)
     status = WRITTEN
     if target.exists():
         stored = stored_fingerprint(target)
@@ -160,7 +162,7 @@ def _write_form(tpl: FormTemplate, form: FormData, target: Path, *, force: bool)
             log.info("%s was not written by the toolkit; left alone", target)
             return FormFile(form.row, form.case_id, target, SKIPPED, form.invalid)
         status = REPLACED
-    write_atomic(target, fill_form(tpl, form, fingerprint))
+    write_atomic(target, filler.fill(form, fingerprint))
     return FormFile(form.row, form.case_id, target, status, form.invalid)
 
 
