@@ -16,11 +16,17 @@ Why that is the same document docxtpl makes (docs/forms.md, "Speed"):
   code, a property or anything else), whole, and nowhere else than where a placeholder was.
 - What docxtpl does to a value after Jinja depends only on where the value stands: a line
   break becomes `</w:t><w:br/><w:t …>`, a tab closes the run and adds a `<w:tab/>` run with the
-  run's own formatting. Each marker carries a line break and a tab, so the run once records
+  run's own formatting. Each marker carries a line break and a tab, so the one render records
   what they become at that place; a value is then escaped as lxml escapes text (&, <, >)
   with its line breaks and tabs replaced the same way.
 - A value holding a control character, a lone surrogate or a noncharacter (show() removes
   them; docxtpl's handling of what is left is not worth copying) is filled by docxtpl.
+- docxtpl's "{_{" -> "{{" (and "}_}", "{_%", "%_}") replacement after rendering does not
+  touch a value (literal() escapes the underscore) and a marker has no braces, so the
+  template's own "{_{" are replaced in the prepared pieces as docxtpl replaces them. The one
+  difference: where the template's text right beside a placeholder is itself half of such a
+  pattern ("{{ 投诉编号 }}_}" with a value ending in "}"), docxtpl would replace across the
+  edge of the value; here the value stays as typed, as docs/forms.md promises.
 
 tests/forms/test_form_fast.py compares both ways' documents on awkward text.
 """
@@ -227,7 +233,7 @@ def _cut(name: str, data: bytes) -> _Part | str:
         parser = DefusedXMLParser(target=TreeBuilder(insert_comments=True, insert_pis=True))
         parser.feed(data)
         root = parser.close()
-    except (UnicodeDecodeError, ParseError) as e:
+    except (ValueError, ParseError) as e:  # not UTF-8; defusedxml's refusals are ValueErrors
         return f"{name}: {e}"
     for el in root.iter():
         if el.tag != _W_T and _MARKS.search(el.text or ""):
