@@ -40,3 +40,22 @@ def page_breaks(path: Path) -> int:
 
 def identifier(path: Path) -> str | None:
     return Document(str(path)).core_properties.identifier
+
+
+def custom_template(path: Path, *, split: bool = True) -> Path:
+    """A team's own layout: no company line, fields in running text and a two-column table,
+    one placeholder split across runs the way Word does it while editing."""
+    doc = Document()
+    doc.add_heading("投诉审批单（本部门格式）", level=1)
+    p = doc.add_paragraph("客户：")
+    if split:
+        p.add_run("{{ 客户")
+        p.add_run("名称 }}").bold = True
+    else:
+        p.add_run("{{ 客户名称 }}")
+    p.add_run("，编号 {{ 投诉编号 }}，金额 {{ 赔偿金额 }} 元（{{ 赔偿金额大写 }}）")
+    table = doc.add_table(rows=2, cols=2)
+    table.cell(0, 0).text, table.cell(0, 1).text = "问题", "{{ 投诉内容 }}"
+    table.cell(1, 0).text, table.cell(1, 1).text = "批次", "{{ 生产批次 }}"
+    doc.save(str(path))
+    return path

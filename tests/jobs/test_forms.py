@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from docx import Document
-from formdocs import form_tables, identifier, page_breaks, paragraphs
+from formdocs import custom_template, form_tables, identifier, page_breaks, paragraphs
 from helpers import good_row, make_register
 
 from toolkit.cli import cli
@@ -162,25 +162,6 @@ def test_same_number_and_customer_twice(tmp_path: Path) -> None:
     outcome = run_forms(book, as_of=AS_OF)
     stem = "2611-0003_杭州顺达汽车销售服务有限公司"
     assert [f.path.name for f in outcome.forms] == [f"{stem}.docx", f"{stem}_第3行.docx"]
-
-
-def custom_template(path: Path, *, split: bool = True) -> Path:
-    """A team's own layout: no company line, fields in running text and a two-column table,
-    one placeholder split across runs the way Word does it while editing."""
-    doc = Document()
-    doc.add_heading("投诉审批单（本部门格式）", level=1)
-    p = doc.add_paragraph("客户：")
-    if split:
-        p.add_run("{{ 客户")
-        p.add_run("名称 }}").bold = True
-    else:
-        p.add_run("{{ 客户名称 }}")
-    p.add_run("，编号 {{ 投诉编号 }}，金额 {{ 赔偿金额 }} 元（{{ 赔偿金额大写 }}）")
-    table = doc.add_table(rows=2, cols=2)
-    table.cell(0, 0).text, table.cell(0, 1).text = "问题", "{{ 投诉内容 }}"
-    table.cell(1, 0).text, table.cell(1, 1).text = "批次", "{{ 生产批次 }}"
-    doc.save(str(path))
-    return path
 
 
 def test_a_custom_template_with_another_layout(tmp_path: Path) -> None:

@@ -14,12 +14,14 @@ import zipfile
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import jinja2
 import jinja2.nodes
 from defusedxml import ElementTree
+from docx.opc.coreprops import CoreProperties
 from docx.opc.exceptions import PackageNotFoundError
 from docxtpl import DocxTemplate
 from markupsafe import Markup, escape
@@ -49,7 +51,7 @@ class FormTemplate:
     data: bytes
     source: str  # a path, or "built-in"
 
-    @property
+    @cached_property
     def digest(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
 
@@ -97,24 +99,38 @@ class FormTemplate:
 
 
 def fill_form(template: FormTemplate, form: FormData, fingerprint: str) -> bytes:
-    """The filled .docx for one case, with its fingerprint in the document properties."""
+    """The filled .docx for one case, with its fingerprint in the document properties, made by
+    docxtpl from the whole template. A run fills its forms through toolkit/forms/fast.py,
+    which comes here only for the templates and values it does not handle itself."""
+    buf = io.BytesIO()
+    render_docx(template, form, fingerprint).save(buf)
+    return buf.getvalue()
+
+
+def render_docx(template: FormTemplate, form: FormData, fingerprint: str, *,
+                env: jinja2.Environment | None = None) -> DocxTemplate:
+    """docxtpl's render of the template with the form's values (autoescaped), and the form's
+    document properties set; not saved yet."""
     doc = _template(template.data)
     context = {name: literal(text) for name, text in form.values.items()}
     try:
-        doc.render(context, jinja_env=_ENV, autoescape=True)
+        doc.render(context, jinja_env=env or _ENV, autoescape=True)
     except jinja2.TemplateError as e:
         raise TemplateError(bilingual(
             f"{template.source}：填写审批表模板时出错（{e}）",
             f"{template.source}: the approval-form template could not be filled ({e})"),
         ) from None
-    props = doc.docx.core_properties
+    set_properties(doc.docx.core_properties, form, fingerprint)
+    return doc
+
+
+def set_properties(props: CoreProperties, form: FormData, fingerprint: str) -> None:
+    """The document properties of a filled form: its fingerprint, title and register row, and
+    the time it was made."""
     props.identifier = FINGERPRINT_PREFIX + fingerprint
     props.title = f"{TITLE} {form.case_id or ''}".strip()
     props.comments = f"complaint-toolkit: 登记表第 {form.row} 行 / register row {form.row}"
     props.created = props.modified = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
-    buf = io.BytesIO()
-    doc.save(buf)
-    return buf.getvalue()
 
 
 def stored_fingerprint(path: Path) -> str | None:

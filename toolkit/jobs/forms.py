@@ -11,15 +11,16 @@ from datetime import datetime
 from pathlib import Path
 
 from toolkit.errors import UsageError, bilingual
+from toolkit.forms.fast import FormFiller
 from toolkit.forms.fields import FormData, form_data
-from toolkit.forms.fill import FormTemplate, fill_form, stored_fingerprint
+from toolkit.forms.fill import FormTemplate, stored_fingerprint
 from toolkit.forms.names import form_stem
 from toolkit.forms.outcome import REPLACED, SKIPPED, UNCHANGED, WRITTEN, FormFile, FormsOutcome
+from toolkit.forms.output import FormWriter
 from toolkit.forms.pdf import convert_to_pdf, require_soffice
 from toolkit.forms.template import TEMPLATE_NAME
 from toolkit.rules.approval import needs_approval
 from toolkit.rules.engine import CaseResult, CheckResult, run_check
-from toolkit.sheets.atomic import write_atomic
 from toolkit.sheets.reader import read_workbook
 
 log = logging.getLogger("toolkit.forms")
@@ -83,29 +84,34 @@ def forms_from_result(
     chosen = select_cases(result, case_ids=case_ids, rows=rows)
     soffice = require_soffice() if pdf and chosen else None
     tpl = FormTemplate.load(Path(template)) if template is not None else FormTemplate.default()
+    filler = FormFiller(tpl)  # prepared once, when the first form is filled
     outcome = FormsOutcome(result, out_dir, tpl.source, pdf=pdf)
     company = result.rules.settings.company
     used: set[str] = set()
     to_pdf: list[FormFile] = []
-    for i, r in enumerate(chosen):
-        if progress:
-            progress("forms", i, len(chosen))
-        form = form_data(r, company)
-        target = out_dir / (_unique_stem(form, used) + ".docx")
-        outcome.forms.append(_write_form(tpl, form, target, force=force))
-        f = outcome.forms[-1]
-        pdf_path = target.with_suffix(".pdf")
-        if pdf and f.status != SKIPPED:
-            stale = (f.status != UNCHANGED or not pdf_path.exists()
-                     or pdf_path.stat().st_mtime < target.stat().st_mtime)
-            if stale:
-                to_pdf.append(f)
-            else:
-                f.pdf = pdf_path
-    if progress and chosen:
-        progress("forms", len(chosen), len(chosen))
-    if soffice and to_pdf:
-        _make_pdfs(soffice, to_pdf, out_dir, progress)
+    writer = FormWriter()
+    try:
+        for i, r in enumerate(chosen):
+            if progress:
+                progress("forms", i, len(chosen))
+            form = form_data(r, company)
+            target = out_dir / (_unique_stem(form, used) + ".docx")
+            f = _write_form(filler, writer, form, target, force=force)
+            outcome.forms.append(f)
+            pdf_path = target.with_suffix(".pdf")
+            if pdf and f.status != SKIPPED:
+                stale = (f.status != UNCHANGED or not pdf_path.exists()
+                         or pdf_path.stat().st_mtime < target.stat().st_mtime)
+                if stale:
+                    to_pdf.append(f)
+                else:
+                    f.pdf = pdf_path
+        if progress and chosen:
+            progress("forms", len(chosen), len(chosen))
+        if soffice and to_pdf:
+            _make_pdfs(soffice, to_pdf, out_dir, writer, progress)
+    finally:
+        writer.finish()
     return outcome
 
 
@@ -147,8 +153,9 @@ def _unique_stem(form: FormData, used: set[str]) -> str:
     return stem
 
 
-def _write_form(tpl: FormTemplate, form: FormData, target: Path, *, force: bool) -> FormFile:
-    fingerprint = form.fingerprint(tpl.digest)
+def _write_form(filler: FormFiller, writer: FormWriter, form: FormData, target: Path, *,
+                force: bool) -> FormFile:
+    fingerprint = form.fingerprint(filler.template.digest)
     status = WRITTEN
     if target.exists():
         stored = stored_fingerprint(target)
@@ -160,11 +167,11 @@ def _write_form(tpl: FormTemplate, form: FormData, target: Path, *, force: bool)
             log.info("%s was not written by the toolkit; left alone", target)
             return FormFile(form.row, form.case_id, target, SKIPPED, form.invalid)
         status = REPLACED
-    write_atomic(target, fill_form(tpl, form, fingerprint))
+    writer.write(target, filler.fill(form, fingerprint))
     return FormFile(form.row, form.case_id, target, status, form.invalid)
 
 
-def _make_pdfs(soffice: str, forms: Iterable[FormFile], out_dir: Path,
+def _make_pdfs(soffice: str, forms: Iterable[FormFile], out_dir: Path, writer: FormWriter,
                progress: Progress | None) -> None:
     forms = list(forms)
     if progress:
@@ -174,7 +181,7 @@ def _make_pdfs(soffice: str, forms: Iterable[FormFile], out_dir: Path,
     try:
         made = convert_to_pdf(soffice, [f.path for f in forms], work)
         for f in forms:
-            f.pdf = write_atomic(f.path.with_suffix(".pdf"), made[f.path].read_bytes())
+            f.pdf = writer.write(f.path.with_suffix(".pdf"), made[f.path].read_bytes())
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if progress:
