@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 
+from toolkit.bulk import collector_paused
 from toolkit.errors import UsageError, bilingual
 from toolkit.forms.fast import FormFiller
 from toolkit.forms.fields import FormData, form_data
@@ -19,9 +20,9 @@ from toolkit.forms.outcome import REPLACED, SKIPPED, UNCHANGED, WRITTEN, FormFil
 from toolkit.forms.output import FormWriter
 from toolkit.forms.pdf import convert_to_pdf, require_soffice
 from toolkit.forms.template import TEMPLATE_NAME
+from toolkit.jobs.check import read_workbook_preloading
 from toolkit.rules.approval import needs_approval
 from toolkit.rules.engine import CaseResult, CheckResult, run_check
-from toolkit.sheets.reader import read_workbook
 
 log = logging.getLogger("toolkit.forms")
 
@@ -49,8 +50,9 @@ def run_forms(
     path = Path(path)
     if progress:
         progress("read", 0, 1)
-    book = read_workbook(path)
-    result = run_check(book.data, as_of, workbook_name=path.name, progress=progress)
+    with collector_paused():  # millions of acyclic records: see toolkit/bulk.py
+        book = read_workbook_preloading(path)
+        result = run_check(book.data, as_of, workbook_name=path.name, progress=progress)
     return forms_from_result(
         result, case_ids=case_ids, rows=rows,
         out_dir=Path(out_dir) if out_dir else path.parent / FORMS_FOLDER,
