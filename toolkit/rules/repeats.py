@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -11,6 +10,7 @@ from datetime import datetime
 from operator import itemgetter
 
 from toolkit.register import SEVERITIES, Case, severity_rank
+from toolkit.rules.nfkc import nfkc
 
 REPEAT = "repeat"
 RECONTACT = "recontact"
@@ -33,7 +33,7 @@ def _text_key(text: str | None) -> str | None:
     # ("ＡＢＣ 公司", "ABC公司", "abc 公司"): NFKC folds the widths, then spaces and case go.
     if not text:
         return None
-    key = "".join(unicodedata.normalize("NFKC", text).split()).casefold()
+    key = "".join(nfkc(text).split()).casefold()
     return key or None
 
 
@@ -53,7 +53,7 @@ def phone_key(phone: str | None) -> str | None:
     if phone.isascii() and phone.isdigit():
         text = digits = phone  # typed plainly, as most are: skip the normalising below
     else:
-        text = unicodedata.normalize("NFKC", phone).strip()  # full-width digits are common
+        text = nfkc(phone).strip()  # full-width digits are common
         digits = _NOT_DIGIT.sub("", text)
     international = text.startswith("+") or digits.startswith("00")
     if digits.startswith("00"):  # 00 is the dialling prefix that "+" stands for

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from toolkit.findings import Finding
 from toolkit.messages import Templates, render
 from toolkit.register import Case, unique
+from toolkit.rules.nfkc import nfkc
 from toolkit.rules.ruleset import RuleSet
 
 MANUAL = "manual"
@@ -44,7 +44,7 @@ def _norm(text: str | None) -> str:
     # so that Latin keywords match regardless of case.
     if not text:
         return ""
-    return unicodedata.normalize("NFKC", text).strip().casefold()
+    return nfkc(text).strip().casefold()
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -27,6 +26,7 @@ from toolkit.register import (
 from toolkit.rules.case_ids import CASE_ID_RE
 from toolkit.rules.coerce import text, to_datetime, to_number
 from toolkit.rules.messages import TEMPLATES
+from toolkit.rules.nfkc import nfkc
 from toolkit.rules.ruleset import RuleSet
 
 _SEPARATOR = {"zh": "、", "en": ", "}
@@ -80,7 +80,7 @@ def _phone_ok(value: str) -> bool:
         return bool(_MOBILE.fullmatch(value) or _LANDLINE.fullmatch(value))
     s = _PHONE_JUNK.sub("", value)
     if not s.isascii():  # full-width digits, brackets and plus signs typed on a Chinese IME
-        s = unicodedata.normalize("NFKC", s)
+        s = nfkc(s)
     parts = [p for p in _MANY.split(s) if p]
     if not parts:
         return False
@@ -105,7 +105,7 @@ def _email_ok(value: str) -> bool:
 
 def _loose(value: str) -> str:
     """An enum value as compared when the exact text did not match: '重 大' is 重大."""
-    return "".join(unicodedata.normalize("NFKC", value).split()).casefold()
+    return "".join(nfkc(value).split()).casefold()
 
 
 @dataclass(frozen=True)
