@@ -1,7 +1,8 @@
 """Write a whole new output file atomically: a temporary name in the same folder, flushed and
 fsynced, then renamed over the target, and the folder fsynced. Used for files the toolkit
-creates beside the workbook (approval forms, a separate statistics workbook, mail attachments
-written by --dry-run). See docs/writeback.md for the guarantees."""
+creates beside the workbook (a separate statistics workbook, mail messages written by
+--dry-run; approval forms go through toolkit.forms.output, which writes each file the same way
+but lists and syncs the folder once per run). See docs/writeback.md for the guarantees."""
 
 from __future__ import annotations
 
