@@ -177,3 +177,25 @@ def test_an_internal_error_exits_70_and_asks_for_verbose_and_a_report(
     assert "Traceback" not in result.stderr
     verbose = run("--verbose", "check", str(book), "--dry-run")
     assert verbose.exit_code == 70 and "Traceback" in verbose.stderr
+
+
+def test_a_one_job_command_runs_with_the_collector_off_and_gives_it_back() -> None:
+    import gc
+
+    seen: dict[str, bool] = {}
+    for name in ("probe-once", "watch"):  # watch runs for days: its collector stays on
+        real = cli.commands.get(name)
+
+        @cli.command(name)
+        def probe() -> None:
+            seen[click.get_current_context().info_name or ""] = gc.isenabled()
+
+        try:
+            assert CliRunner().invoke(cli, [name]).exit_code == 0
+        finally:
+            if real is None:
+                del cli.commands[name]
+            else:
+                cli.commands[name] = real
+    assert seen == {"probe-once": False, "watch": True}
+    assert gc.isenabled()

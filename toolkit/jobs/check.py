@@ -90,8 +90,10 @@ def _check_workbook(
     return CheckOutcome(result, book, saved)
 
 
-def read_workbook_preloading(path: Path, *, report: bool = True) -> Workbook:
-    """read_workbook, with the official calendars imported meanwhile on a second thread."""
+def read_workbook_preloading(path: Path, *, report: bool = False) -> Workbook:
+    """read_workbook, with the official calendars imported meanwhile on a second thread. The
+    校验报告 sheet is read only when asked for: only a writing check compares with it, and
+    after the first check it holds a row for every problem in the register."""
     with ThreadPoolExecutor(max_workers=1) as pool:
         pool.submit(preload_calendar)  # its failure, if any, shows again where it is used
         return read_workbook(path, report=report)

@@ -73,10 +73,15 @@ def run_stats(path: Path | str, *, as_of: datetime, month: Month | str | None = 
     if progress:
         progress("read", 0, 1)
     with collector_paused():  # millions of acyclic records: see toolkit/bulk.py
-        book = read_workbook_preloading(path)
-        if not dry_run and out_path is None:
-            ensure_writable(path, book.fingerprint)  # refuse before the work, as check does
-        result = run_check(book.data, as_of, workbook_name=path.name, progress=progress)
+        return _run_stats(path, as_of, month, out_path, dry_run, progress)
+
+
+def _run_stats(path: Path, as_of: datetime, month: Month, out_path: Path | None,
+               dry_run: bool, progress: Progress | None) -> StatsOutcome:
+    book = read_workbook_preloading(path)
+    if not dry_run and out_path is None:
+        ensure_writable(path, book.fingerprint)  # refuse before the work, as check does
+    result = run_check(book.data, as_of, workbook_name=path.name, progress=progress)
     stats = monthly_stats(result, month)
     settings = result.rules.settings
     layout = stats_sheet(stats, generated_at=as_of, company=settings.company,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -153,9 +154,9 @@ def find_repeats(cases: Sequence[Case], window_days: int) -> dict[int, RepeatInf
     e_closed: list[int | None] = []  # moment of 结案, None while open
     e_expires: list[int] = []  # last day (date ordinal) on which it can still be repeated
     e_severity: list[str | None] = []  # its 有效级别
-    # Key -> entry numbers still relevant: open, or closed no more than window_days before the
-    # case being looked at. Cases come in time order, so an entry that falls out of the window
-    # is dropped for good; that keeps every list short.
+    # Key -> entry numbers still relevant, in ascending order: open, or closed no more than
+    # window_days before the case being looked at. Cases come in time order, so an entry that
+    # falls out of the window is dropped for good once a scan meets it.
     live: dict[str, list[int]] = {}
     for _, received, case, keys in related:
         today = case.received_at.toordinal()  # type: ignore[union-attr]  # filtered above
@@ -166,10 +167,17 @@ def find_repeats(cases: Sequence[Case], window_days: int) -> dict[int, RepeatInf
             if not earlier:
                 continue
             stale = False
-            for e in earlier:
+            # Newest first: the first open entry met is this key's most recent, and an open
+            # match decides the case whatever was closed, so the scan can stop there. (A
+            # customer with many open complaints would otherwise cost a pass over all of them
+            # for each new one: quadratic.)
+            for e in reversed(earlier):
+                if e <= open_match:
+                    break  # nothing older can change the answer
                 if e_expires[e] < today:
                     # Closed more than window_days before this case, so before every later
-                    # one too. What stays and is closed is therefore inside the window.
+                    # one too. What stays and is closed is therefore inside the window. (An
+                    # entry open at this moment never expires before it.)
                     stale = True
                     continue
                 other = e_product[e]
@@ -177,9 +185,10 @@ def find_repeats(cases: Sequence[Case], window_days: int) -> dict[int, RepeatInf
                     continue  # both name a product and they differ: another matter
                 closed = e_closed[e]
                 if closed is None or closed > received:
-                    open_match = max(open_match, e)
-                else:
-                    closed_match = max(closed_match, e)
+                    open_match = e
+                    break
+                if e > closed_match:
+                    closed_match = e
             if stale:
                 live[key] = [e for e in earlier if e_expires[e] >= today]
 
@@ -192,8 +201,9 @@ def find_repeats(cases: Sequence[Case], window_days: int) -> dict[int, RepeatInf
             result[case.row] = RepeatInfo(RECONTACT, e_row[open_match], e_case_id[open_match], own)
             for key in keys:
                 bucket = live.setdefault(key, [])
-                if open_match not in bucket:
-                    bucket.append(open_match)
+                at = bisect_left(bucket, open_match)  # kept in ascending order
+                if at == len(bucket) or bucket[at] != open_match:
+                    bucket.insert(at, open_match)
             continue
 
         effective = own
