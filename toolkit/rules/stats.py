@@ -165,13 +165,16 @@ def monthly_stats(result: CheckResult, month: Month) -> MonthlyStats:
     overdue = [r for r in open_cases if r.due_close is not None and r.due_close < end]
     overdue.sort(key=lambda r: (r.due_close or end, r.row))
     unresolvable = [r for r in received if r.case.status == "无法解决"]
+    # The trend in one pass over the cases, not two for each of its months.
+    received_in = Counter((t.year, t.month) for r in cases if (t := r.case.received_at))
+    closed_in = Counter((t.year, t.month) for r in cases
+                        if r.case.status == "已结案" and (t := r.case.closed_at))
     trend = []
     m = month
     for _ in range(TREND_MONTHS):
-        trend.append((m, sum(1 for r in cases if _in(r.case.received_at, m)),
-                      len(_closed(cases, m))))
+        trend.append((m, received_in[m.year, m.month], closed_in[m.year, m.month]))
         m = m.previous()
-    months = [Month.of(r.case.received_at) for r in cases if r.case.received_at]
+    moments = [t for r in cases if (t := r.case.received_at)]
     return MonthlyStats(
         month=month,
         figures=figures(cases, month, has_capa=has_capa),
@@ -186,7 +189,7 @@ def monthly_stats(result: CheckResult, month: Month) -> MonthlyStats:
         overdue_at_end=[_line(r, end) for r in overdue],
         unresolvable=[_line(r, None) for r in unresolvable],
         trend=trend[::-1],
-        data_range=(min(months), max(months)) if months else None,
+        data_range=(Month.of(min(moments)), Month.of(max(moments))) if moments else None,
         has_capa=has_capa,
     )
 
@@ -233,7 +236,8 @@ def figures(cases: Sequence[CaseResult], month: Month, *, has_capa: bool) -> dic
 
 
 def _in(moment: datetime | None, month: Month) -> bool:
-    return moment is not None and month.start <= moment < month.end
+    # start <= moment < end, without making the two datetimes for each of 100,000 cases
+    return moment is not None and moment.month == month.month and moment.year == month.year
 
 
 def _closed(cases: Iterable[CaseResult], month: Month) -> list[CaseResult]:
