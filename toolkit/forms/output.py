@@ -19,18 +19,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from toolkit.errors import WorkbookError, WorkbookLockedError, bilingual
-from toolkit.sheets.atomic import _failed as _write_failed
-from toolkit.sheets.durable import (
-    TEMP_MARK,
-    fault_point,
-    fsync_dir,
-    io_error,
-    refuse_read_only,
-    remove_stale_temps,
-    temp_name,
-    write_file,
-)
+from toolkit.sheets.atomic import install
+from toolkit.sheets.durable import TEMP_MARK, fsync_dir, io_error, remove_stale_temps
 
 
 class FormWriter:
@@ -54,26 +44,7 @@ class FormWriter:
             leftovers = self._leftovers[folder] = _temporary_stems(folder)
         if path.stem in leftovers:
             remove_stale_temps(folder, path)  # left by a run that was killed half-way
-        refuse_read_only(path, what="file")
-        tmp = temp_name(path)
-        try:
-            write_file(tmp, data, "atomic")  # fsynced: the rename never names unwritten data
-            try:
-                os.chmod(tmp, path.stat().st_mode & 0o7777)  # a replaced file keeps its mode
-            except OSError:
-                pass
-            fault_point("atomic-written")
-            os.replace(tmp, path)
-        except PermissionError as e:
-            raise _locked(e, path) from None
-        except OSError as e:
-            raise _write_failed(e, path) from None
-        finally:
-            try:
-                tmp.unlink(missing_ok=True)
-            except OSError:
-                pass
-        fault_point("atomic-installed")
+        install(path, data)
         return path
 
     def finish(self) -> None:
@@ -89,12 +60,3 @@ def _temporary_stems(folder: Path) -> set[str]:
     except OSError:
         return set()
     return {n[1:n.rindex(TEMP_MARK)] for n in names if n.startswith(".") and TEMP_MARK in n}
-
-
-def _locked(e: PermissionError, path: Path) -> WorkbookError:
-    if getattr(e, "winerror", None) in (32, 33):
-        return WorkbookLockedError(bilingual(
-            "文件正被其他程序（Word 或 Excel？）打开，未写入：请关闭它后再运行",
-            "the file is open in another program (Word or Excel?); close it and run again"),
-            path=path)
-    return _write_failed(e, path)

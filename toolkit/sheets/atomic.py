@@ -33,10 +33,19 @@ def write_atomic(path: Path | str, data: bytes) -> Path:
     except OSError as e:
         raise io_error(e, folder, "无法创建文件夹", "cannot create the folder") from None
     remove_stale_temps(folder, path)  # left by a run that was killed half-way
+    install(path, data)
+    fsync_dir(folder)
+    return path
+
+
+def install(path: Path, data: bytes) -> None:
+    """The step write_atomic and the forms' batch writer share: `data` written under a
+    temporary name beside `path`, fsynced, and renamed over it (a replaced file keeps its
+    mode). The folder is not synced here: the caller does that, per file or once per run."""
     refuse_read_only(path, what="file")
     tmp = temp_name(path)
     try:
-        write_file(tmp, data, "atomic")
+        write_file(tmp, data, "atomic")  # fsynced: the rename never names unwritten data
         try:
             os.chmod(tmp, path.stat().st_mode & 0o7777)  # a replaced file keeps its mode
         except OSError:
@@ -58,8 +67,6 @@ def write_atomic(path: Path | str, data: bytes) -> Path:
         except OSError:
             pass
     fault_point("atomic-installed")
-    fsync_dir(folder)
-    return path
 
 
 def _failed(e: OSError, path: Path) -> WorkbookError:
