@@ -61,7 +61,7 @@ def to_datetime(value: CellValue, *, date1904: bool = False) -> datetime | None:
     system) or date text; None when blank."""
     if type(value) is str:  # date text, the usual reason to come here: parsed straight away
         return _parse_datetime(value.strip(), date1904)
-    if value is None or (isinstance(value, str) and not value.strip()):
+    if value is None:
         return None
     if isinstance(value, datetime):
         return value.replace(tzinfo=None, microsecond=0)
