@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import repeat
 from typing import Any
 
 from toolkit.findings import Finding
@@ -117,6 +118,7 @@ class _Context:
     lang: str
     choices: dict[str, tuple[str, ...]]  # enum key -> allowed values, in order
     allowed: dict[str, frozenset[str]]
+    exact: dict[str, dict[CellValue, str | None]]  # enum key -> cell typed exactly -> value
     loose: dict[str, dict[str, str]]  # enum key -> _loose(value) -> allowed value
     kinds: dict[str, int]  # staff column key present in the sheet -> its dispatch code
     required: frozenset[str]  # the _REQUIRED columns present in the sheet
@@ -150,6 +152,7 @@ def _context(headers: HeaderMap, rules: RuleSet) -> _Context:
     ctx = _Context(
         headers, rules, lang, choices,
         {k: frozenset(v) for k, v in choices.items()},
+        {k: {"": None, **{c: c for c in v}} for k, v in choices.items()},
         {k: {_loose(c): c for c in v} for k, v in choices.items()},
         {k: code for k, code in _KIND.items() if k in headers.index},
         frozenset(k for k in _REQUIRED if k in headers.index),
@@ -294,6 +297,7 @@ class _Batch:
 
 
 _ODD = object()  # a cell the one-line fast path of its column did not take
+_UNUSABLE = object()  # a value that was reported as unusable
 
 
 def _read_dates(b: _Batch, key: str, kind: int, cells: Sequence[Any],
@@ -302,13 +306,25 @@ def _read_dates(b: _Batch, key: str, kind: int, cells: Sequence[Any],
     out: list[Any] = [
         v if v is None or (type(v) is datetime and v.tzinfo is None and not v.microsecond)
         else None if v == "" else _ODD for v in cells]
+    # Dates typed as text repeat down the register (many complaints a day): each distinct
+    # text is parsed once. (Only text: equal numbers or datetimes may be of other types or
+    # time zones, which read differently.)
+    parsed: dict[str, Any] = {}
     for i in [i for i, v in enumerate(out) if v is _ODD]:
         value = cells[i]
-        try:
-            out[i] = to_datetime(value, date1904=date1904)
-        except (ValueError, OverflowError):  # CoerceError is a ValueError
+        when = parsed.get(value, _ODD) if type(value) is str else _ODD
+        if when is _ODD:
+            try:
+                when = to_datetime(value, date1904=date1904)
+            except (ValueError, OverflowError):  # CoerceError is a ValueError
+                when = _UNUSABLE
+            if type(value) is str:
+                parsed[value] = when
+        if when is _UNUSABLE:
             out[i] = None
             b.reject(i, key, "bad-date", value=_show(value), example=_EXAMPLE[kind])
+        else:
+            out[i] = when
     if kind == _DATE:
         out = [None if v is None else v.date() for v in out]
     return out
@@ -337,26 +353,48 @@ def _read_numbers(b: _Batch, key: str, kind: int, cells: Sequence[Any]) -> list[
 
 
 def _read_texts(b: _Batch, key: str, kind: int, cells: Sequence[Any]) -> list[Any]:
-    out: list[Any] = [(v.strip() or None) if type(v) is str else None if v is None else text(v)
-                      for v in cells]
+    if kind == _ENUM:
+        return _read_choices(b, key, cells)
+    try:  # text or '' (a blank) in nearly every cell: one pass in C trims them all
+        out: list[Any] = [s or None for s in map(str.strip, cells)]
+    except TypeError:  # a number, a date or a None (rows made by hand) among them
+        out = [(v.strip() or None) if type(v) is str else None if v is None else text(v)
+               for v in cells]
     if kind == _TEXT or kind == _CASE_ID:  # 投诉编号 is checked once 受理时间 is known
         return out
-    ctx = b.ctx
-    if kind == _ENUM:
-        allowed, loose = ctx.allowed[key], ctx.loose[key]
-        for i in [i for i, s in enumerate(out) if s is not None and s not in allowed]:
-            s = out[i]
-            good = loose.get(_loose(s))
-            if good is not None:
-                out[i] = good
-                continue
-            b.reject(i, key, "bad-enum", value=_show(s), choices=ctx.listing(key))
-            out[i] = s if key in _KEEP_BAD else None
-        return out
+    # A customer who complains again gives the same number and address: each distinct one
+    # is checked once, and the register is walked again only when one of them is bad.
     ok, template = (_phone_ok, "bad-phone") if kind == _PHONE else (_email_ok, "bad-email")
-    for i in [i for i, s in enumerate(out) if s is not None and not ok(s)]:
-        b.reject(i, key, template, value=_show(out[i]))
-        out[i] = out[i] if key in _KEEP_BAD else None
+    bad = {s for s in set(out) if s is not None and not ok(s)}
+    if bad:
+        for i in [i for i, s in enumerate(out) if s in bad]:
+            b.reject(i, key, template, value=_show(out[i]))
+            out[i] = out[i] if key in _KEEP_BAD else None
+    return out
+
+
+def _read_choices(b: _Batch, key: str, cells: Sequence[Any]) -> list[Any]:
+    ctx = b.ctx
+    # One pass in C: a cell typed exactly as a choice becomes that choice, one shared object
+    # whose hash is known, so the rules and the routing after this compare it cheaply; an
+    # empty cell becomes None. What is left (_ODD) is trimmed and looked at closely.
+    out: list[Any] = list(map(ctx.exact[key].get, cells, repeat(_ODD)))
+    odd = [i for i, s in enumerate(out) if s is _ODD]
+    if not odd:
+        return out
+    allowed, loose = ctx.allowed[key], ctx.loose[key]
+    for i in odd:
+        v = cells[i]
+        s = (v.strip() or None) if type(v) is str else None if v is None else text(v)
+        out[i] = s
+        if s is None or s in allowed:
+            continue
+        good = loose.get(_loose(s))
+        if good is not None:
+            out[i] = good
+            continue
+        b.reject(i, key, "bad-enum", value=_show(s), choices=ctx.listing(key))
+        out[i] = s if key in _KEEP_BAD else None
     return out
 
 
