@@ -5,7 +5,9 @@ import hashlib
 import json
 import os
 import re
+import subprocess
 import sys
+import textwrap
 from datetime import datetime
 from pathlib import Path
 
@@ -199,3 +201,22 @@ def test_a_one_job_command_runs_with_the_collector_off_and_gives_it_back() -> No
                 cli.commands[name] = real
     assert seen == {"probe-once": False, "watch": True}
     assert gc.isenabled()
+
+
+def test_the_program_keeps_what_the_job_made_from_the_collector_on_its_way_out() -> None:
+    # As `complaints`, the process ends with the command: what the job made is frozen, not
+    # walked by the collector once more; the collector itself is back on.
+    script = textwrap.dedent("""
+        import atexit, gc, sys
+        from toolkit.cli.app import cli, main
+        made = []
+        @cli.command("probe-once")
+        def probe():
+            made.extend([[i]] for i in range(5000))
+        atexit.register(lambda: print(gc.isenabled(), gc.get_freeze_count() >= 5000))
+        sys.argv = ["complaints", "probe-once"]
+        main()
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True, timeout=60)
+    assert done.stdout.split() == ["True", "True"]
