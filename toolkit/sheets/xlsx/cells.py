@@ -99,10 +99,16 @@ def _cell_text(text: str) -> str:
 
 def inline(p: bytes, ref: bytes, style: int, text: str) -> bytes:
     s = b' s="%d"' % style if style else b""
-    body = _cell_text(text).encode("utf-8")
-    space = b' xml:space="preserve"' if text != text.strip() or "\n" in text else b""
+    body, space = inline_text(text)
     return (b'<%sc r="%s"%s t="inlineStr"><%sis><%st%s>%s</%st></%sis></%sc>'
             % (p, ref, s, p, p, space, body, p, p, p))
+
+
+def inline_text(text: str) -> tuple[bytes, bytes]:
+    """The <t> content of an inline string cell, and the attribute it needs (if any)."""
+    body = _cell_text(text).encode("utf-8")
+    space = b' xml:space="preserve"' if text != text.strip() or "\n" in text else b""
+    return body, space
 
 
 def temporal(value: datetime | date | TimeOfDay | timedelta, date1904: bool) -> tuple[bytes, str]:

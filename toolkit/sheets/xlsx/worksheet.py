@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from datetime import date, datetime
+from itertools import islice
 
 from toolkit.errors import WorkbookError, bilingual
 from toolkit.register import CellValue, column_letter
-from toolkit.sheets.xlsx.cells import TEMPORAL, column_number, inline, number, parse_range, temporal
+from toolkit.sheets.xlsx.cells import (
+    TEMPORAL,
+    column_number,
+    inline,
+    inline_text,
+    number,
+    parse_range,
+    temporal,
+)
 from toolkit.sheets.xlsx.edit import ColumnWrite, Highlight
 from toolkit.sheets.xlsx.sheetdata import SheetData
 from toolkit.sheets.xlsx.styles import Styles
@@ -60,6 +71,7 @@ class Worksheet:
         self.overwrote_formula = False
         self.part = part
         self.cols = self._col_entries()
+        self.col_styles: dict[int, int] = {}  # column -> its <col> style, as looked up so far
         self.written: dict[int, set[int]] = {}
         self.letters: dict[int, bytes] = {}
         self.unnumbered_cells = False
@@ -69,6 +81,9 @@ class Worksheet:
         self.columns_of: dict[bytes, int] = {}
         self.like: dict[tuple[int, int], int] = {}  # (row, column) -> column to copy style from
         self.date_styles: dict[tuple[int, str], int] = {}
+        # What a text or a date value becomes, found once per distinct value.
+        self.shown: dict[str, tuple[bytes, bytes]] = {}
+        self.serials: dict[object, tuple[bytes, str]] = {}
 
     def _row_prefix(self, sd: El) -> bytes:
         """Rows and cells as the file spells them inside sheetData: like its first row (nearly
@@ -96,6 +111,12 @@ class Worksheet:
         return out
 
     def _col_style(self, col: int) -> int:
+        found = self.col_styles.get(col)
+        if found is None:
+            found = self.col_styles[col] = self._col_style_of(col)
+        return found
+
+    def _col_style_of(self, col: int) -> int:
         for lo, hi, tag in self.cols:
             if lo <= col <= hi:
                 m = START_TAG.match(tag)
@@ -127,6 +148,7 @@ class Worksheet:
                                       'customWidth="1"/>'.encode()))
             entries = sorted(out, key=lambda e: e[0])
         self.cols = entries
+        self.col_styles.clear()
         body = b"".join(tag for _, _, tag in entries)
         el = self.doc.kid(b"cols")
         if el is None:
@@ -213,7 +235,7 @@ class Worksheet:
                     "in Excel and save it again"))
             row_end = inner_end + len(qname) + 3
         row_style = 0
-        if (attr(attrs, b"customFormat") or b"") in (b"1", b"true"):
+        if b"customFormat" in attrs and (attr(attrs, b"customFormat") or b"") in (b"1", b"true"):
             s = attr(attrs, b"s")
             row_style = int(s) if s and s.isdigit() else 0
         # Cells without r= (allowed, never written by Excel) take their place from the cell
@@ -273,7 +295,7 @@ class Worksheet:
         out.append(xml[cursor:inner_end])
         tag = xml[at:m.end()]
         if added:
-            spans = attr(attrs, b"spans")
+            spans = attr(attrs, b"spans") if b"spans" in attrs else None
             if spans:
                 got = [int(x) for x in re.findall(rb"\d+", spans)]
                 lo, hi = min(got + added), max(got + added)
@@ -296,16 +318,22 @@ class Worksheet:
         return int(s) if s and s.isdigit() else default
 
     def _first_cell_after(self, col: int, start: int, end: int) -> int:
-        """Where the first cell right of column `col` starts, between start and end."""
-        columns = self.columns_of
-        for m in self.cell_ref.finditer(self.doc.xml, start, end):
-            letters = m.group(1)
-            n = columns.get(letters)
-            if n is None:
-                n = columns[letters] = column_number(letters)
-            if n > col:
-                return m.start()
-        return end
+        """Where the first cell right of column `col` starts, between start and end. The
+        cells' column letters are gathered in one pass (in C), the first one right of `col`
+        is picked out by bisection (cells are in column order, as the schema has them), and
+        its place is that of the same match."""
+        xml, columns = self.doc.xml, self.columns_of
+        letters = self.cell_ref.findall(xml, start, end)
+        if not all(map(columns.__contains__, letters)):  # letters not met before
+            for name in letters:
+                columns.setdefault(name, column_number(name))
+        numbers = list(map(columns.__getitem__, letters))
+        k = bisect_right(numbers, col)
+        if k == len(numbers):
+            return end
+        if numbers != sorted(numbers):  # out of order: the first right of col in the order met
+            k = next(k for k, n in enumerate(numbers) if n > col)
+        return next(islice(self.cell_ref.finditer(xml, start, end), k, None)).start()
 
     def _letter(self, col: int) -> bytes:
         letter = self.letters.get(col)
@@ -319,8 +347,21 @@ class Worksheet:
         if value is None:
             # Clearing keeps the cell's format, as Excel's Clear Contents does.
             return b'<%sc r="%s" s="%d"/>' % (p, ref, style) if style else b""
+        if type(value) is str:  # most of what the toolkit writes; repeated down the column
+            shown = self.shown.get(value)
+            if shown is None:
+                shown = self.shown[value] = inline_text(value)
+            styled = b' s="%d"' % style if style else b""
+            return (b'<%sc r="%s"%s t="inlineStr"><%sis><%st%s>%s</%st></%sis></%sc>'
+                    % (p, ref, styled, p, p, shown[1], shown[0], p, p, p))
         if isinstance(value, TEMPORAL):
-            serial, default = temporal(value, self.date1904)
+            naive = type(value) is date or (type(value) is datetime and value.tzinfo is None)
+            got = self.serials.get(value) if naive else None
+            if got is None:
+                got = temporal(value, self.date1904)
+                if naive:
+                    self.serials[value] = got
+            serial, default = got
             key = (style, fmt or default)
             s = self.date_styles.get(key)
             if s is None:
