@@ -7,6 +7,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 from helpers import good_row, make_register
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from toolkit.errors import WorkbookError
 from toolkit.sheets.reader import read_workbook
@@ -215,3 +217,32 @@ def test_the_formula_prescan_reads_the_cells_only(
         z.writestr("sheet.xml", xml)
     with zipfile.ZipFile(path) as z:
         assert _may_hold_formulas(z, "sheet.xml", chunk) is expected
+
+
+_CELLS = st.sampled_from(["", "", None, "x", 0, 1.5, "  ", datetime(2026, 11, 3)])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_rows_sorted_over_the_whole_register_as_one_by_one(data: st.DataObject) -> None:
+    # Which rows are kept, which are toolkit leftovers and the last column used: the counting
+    # over the whole register (reader._sort_rows) against the plain row-by-row loop.
+    from toolkit.register import BY_KEY, HeaderMap
+    from toolkit.sheets import reader
+
+    keys = data.draw(st.lists(st.sampled_from([*BY_KEY]), min_size=1, max_size=10,
+                              unique=True))
+    spare = data.draw(st.integers(0, 3))  # columns no header names
+    names = [BY_KEY[k].zh for k in keys] + [f"备注{i}" for i in range(spare)]
+    headers = HeaderMap.from_row(names)
+    width = len(names) + data.draw(st.integers(0, 2))
+    grid = [names + [""] * (width - len(names))]
+    for _ in range(data.draw(st.integers(0, 12))):
+        row = [data.draw(_CELLS) for _ in range(width)]
+        if data.draw(st.booleans()):  # mostly blank, maybe a toolkit value
+            row = [v if data.draw(st.integers(0, 4)) == 0 else "" for v in row]
+        grid.append(row)
+    fast = reader._sort_rows(grid, headers)
+    slow = reader._sort_rows_one_by_one(grid, headers)
+    assert fast[0] == slow[0] and fast[1] == slow[1] and fast[3] == slow[3]
+    assert [(r.row, r.values) for r in fast[2]] == [(r.row, r.values) for r in slow[2]]

@@ -8,6 +8,7 @@ import zipfile
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import repeat
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -316,6 +317,64 @@ def _register_data(
             f"第 1 行缺少必填列 {'、'.join(c.zh for c in missing)}：请在表头加上这些列",
             "missing required column(s) in row 1: "
             + "、".join(f"{c.zh} ({c.en})" for c in missing)), path=path, sheet=sheet)
+    numbers, kept, leftovers, last_col = _sort_rows(raw, headers)
+    raw_rows = RegisterRows(numbers, kept, headers.index)
+    return RegisterData(
+        path=str(path), register_sheet=sheet, header_row=1, headers=headers, rows=raw_rows,
+        rule_sheets={}, last_column=last_col, sheet_names=names, toolkit_only_rows=leftovers,
+    )
+
+
+def _sort_rows(raw: list[list[Any]], headers: HeaderMap
+               ) -> tuple[list[int], list[list[Any]], list[RawRow], int]:
+    """The register's rows below the header: the row numbers and cells of the rows holding
+    something, the rows holding nothing but toolkit columns (left over when staff cleared a
+    row), and the last column with anything in it."""
+    keyed = list(headers.index.items())
+    width = max((idx for _, idx in keyed), default=-1) + 1  # every known column is inside
+    toolkit_positions = [idx for key, idx in keyed if BY_KEY[key].toolkit]
+    last_col = headers.width
+    body = raw[1:]
+    if not body or min(map(len, body)) < width or set(map(type, body)) != {list}:
+        return _sort_rows_one_by_one(raw, headers)
+    # Counted in C over the whole register, one list call per row (the cells stay as read,
+    # see RegisterRows): how many cells each row fills.
+    sizes = list(map(len, body))
+    filled = [n - e - z for n, e, z in zip(sizes, map(list.count, body, repeat("")),
+                                          map(list.count, body, repeat(None)), strict=True)]
+    if len({idx for _, idx in keyed}) < max(sizes):  # columns no header names: look there too
+        known = _picker([idx for _, idx in keyed]) or (lambda cells: ())
+        mine = list(map(known, body))
+        in_known = [len(m) - m.count("") - m.count(None) for m in mine]
+        for i in [i for i, (f, k) in enumerate(zip(filled, in_known, strict=True)) if k < f]:
+            cells = body[i]
+            last_col = max(last_col, max(j for j, v in enumerate(cells) if v != "" and
+                                         v is not None) + 1)
+    else:
+        in_known = filled
+    # A row filling no more cells than there are toolkit columns may hold nothing else.
+    toolkit = _picker(toolkit_positions)
+    few = len(toolkit_positions)
+    leftovers: list[RawRow] = []
+    skip: set[int] = set()
+    if toolkit is not None:
+        for i in [i for i, f in enumerate(filled) if 0 < f <= few]:
+            if in_known[i] < filled[i]:
+                continue  # it holds something outside the known columns: it stays
+            ours = toolkit(body[i])
+            if len(ours) - ours.count("") - ours.count(None) == filled[i]:
+                leftovers.append(RegisterRows([i + 2], [body[i]], headers.index)[0])
+                skip.add(i)
+    keep = [i for i, f in enumerate(filled) if f and i not in skip] if skip or 0 in filled \
+        else None
+    if keep is None:  # every row holds something of its own, as nearly always
+        return list(range(2, len(body) + 2)), body, leftovers, last_col
+    return [i + 2 for i in keep], [body[i] for i in keep], leftovers, last_col
+
+
+def _sort_rows_one_by_one(raw: list[list[Any]], headers: HeaderMap
+                          ) -> tuple[list[int], list[list[Any]], list[RawRow], int]:
+    """_sort_rows for rows of any shape (shorter than the known columns, or not lists)."""
     keyed = list(headers.index.items())
     known = _picker([idx for _, idx in keyed]) or (lambda cells: ())
     toolkit = _picker([idx for key, idx in keyed if BY_KEY[key].toolkit])
@@ -324,7 +383,6 @@ def _register_data(
     kept: list[list[Any]] = []
     leftovers: list[RawRow] = []
     last_col = headers.width
-    # Counted in C, one row at a time: the cells themselves stay as read (RegisterRows).
     for i in range(1, len(raw)):
         cells = raw[i]
         n = len(cells)
@@ -345,11 +403,7 @@ def _register_data(
                 continue
         numbers.append(i + 1)
         kept.append(cells)
-    raw_rows = RegisterRows(numbers, kept, headers.index)
-    return RegisterData(
-        path=str(path), register_sheet=sheet, header_row=1, headers=headers, rows=raw_rows,
-        rule_sheets={}, last_column=last_col, sheet_names=names, toolkit_only_rows=leftovers,
-    )
+    return numbers, kept, leftovers, last_col
 
 
 def _picker(positions: list[int]) -> Callable[[list[Any]], tuple[Any, ...]] | None:
