@@ -6,9 +6,9 @@ import re
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from operator import itemgetter
+from typing import NamedTuple
 
 from toolkit.register import SEVERITIES, Case, severity_rank
 from toolkit.rules.nfkc import nfkc
@@ -17,11 +17,12 @@ REPEAT = "repeat"
 RECONTACT = "recontact"
 
 
-@dataclass(frozen=True)
-class RepeatInfo:
+class RepeatInfo(NamedTuple):
     """How a case relates to an earlier one: `repeat` (重复投诉, the same matter again after
     it was closed), `recontact` (重复来电, the same matter while it was still open) or None.
-    `of_row` / `of_case_id` name the earlier case; `effective_severity` is the 有效级别."""
+    `of_row` / `of_case_id` name the earlier case; `effective_severity` is the 有效级别.
+    (A named tuple: one is made for nearly every case of a busy customer, and a tuple is made
+    three times faster than a frozen dataclass.)"""
 
     kind: str | None
     of_row: int | None
@@ -140,7 +141,11 @@ def find_repeats(cases: Sequence[Case], window_days: int) -> dict[int, RepeatInf
     related: list[tuple[int, int, Case, list[str]]] = []
     for c, name_key, phone_key_ in zip(todo, name_keys, phone_keys, strict=True):
         if shared[name_key] > 1 or shared[phone_key_] > 1:
-            keys = [k for k in (name_key, phone_key_) if k is not None and shared[k] > 1]
+            if name_key is not None and shared[name_key] > 1:
+                keys = ([name_key, phone_key_] if phone_key_ is not None
+                        and shared[phone_key_] > 1 else [name_key])
+            else:
+                keys = [phone_key_]  # type: ignore[list-item]  # shared, so not None
             received = _moment(c.received_at)  # type: ignore[arg-type]  # filtered above
             # One int orders by 受理时间, then by row: sorts far faster than (datetime, row).
             related.append((received * rows_above + c.row, received, c, keys))
