@@ -151,12 +151,12 @@ def test_check_refuses_a_read_only_workbook_up_front_and_reads_it_with_dry_run(
 
 def test_an_os_error_the_library_did_not_word_is_one_line_exit_2(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import toolkit.jobs.check
+    import toolkit.jobs.reading
 
     def broken(*args: object, **kwargs: object) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(tmp_path / "x"))
 
-    monkeypatch.setattr(toolkit.jobs.check, "read_workbook", broken)
+    monkeypatch.setattr(toolkit.jobs.reading, "read_workbook", broken)
     result = run("check", str(tmp_path / "r.xlsx"), "--as-of", AS_OF)
     assert result.exit_code == 2
     assert result.output.strip().splitlines() == [

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -12,6 +11,7 @@ from pathlib import Path
 from toolkit.bulk import collector_paused
 from toolkit.errors import RuleError
 from toolkit.findings import FLAGS, FLAGS_EN, Finding
+from toolkit.jobs.reading import read_workbook_preloading
 from toolkit.register import (
     BY_KEY,
     STAFF_COLUMNS,
@@ -24,7 +24,6 @@ from toolkit.register import (
 from toolkit.register import CellValue as ReadValue
 from toolkit.report.sheet import report_sheet
 from toolkit.report.words import WORDS
-from toolkit.rules.calendar import preload as preload_calendar
 from toolkit.rules.engine import CaseResult, CheckResult, Progress, run_check
 from toolkit.sheets import (
     CellValue,
@@ -35,7 +34,6 @@ from toolkit.sheets import (
     WorkbookEdit,
     cut_text,
     ensure_writable,
-    read_workbook,
     save_edit,
 )
 
@@ -90,35 +88,35 @@ def _check_workbook(
     return CheckOutcome(result, book, saved)
 
 
-def read_workbook_preloading(path: Path, *, report: bool = False) -> Workbook:
-    """read_workbook, with the official calendars imported meanwhile on a second thread. The
-    校验报告 sheet is read only when asked for: only a writing check compares with it, and
-    after the first check it holds a row for every problem in the register."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(preload_calendar)  # its failure, if any, shows again where it is used
-        return read_workbook(path, report=report)
-
-
 # ---------------------------------------------------------------------------
 # What goes back into the workbook
 
 
 def toolkit_values(r: CaseResult, headers: dict[str, str], lang: str) -> dict[str, CellValue]:
     """The six toolkit columns for one row, as written into the register."""
+    return {key: values[0] for key, values in toolkit_columns([r], headers, lang).items()}
+
+
+def toolkit_columns(cases: Sequence[CaseResult], headers: dict[str, str], lang: str
+                    ) -> dict[str, list[CellValue]]:
+    """The six toolkit columns of the rows, a column at a time, as written into the
+    register."""
     words = WORDS[lang]
     labels = FLAGS_EN if lang == "en" else FLAGS
-    repeat: str | None = None
-    if r.repeat_kind:
+
+    def repeat(r: CaseResult) -> str:
         target = r.repeat_of or words.row.format(row=r.repeat_of_row)
-        repeat = f"{words.kind[r.repeat_kind]} {target}"
+        return f"{words.kind[r.repeat_kind or '']} {target}"
+
     return {
-        "due_response": r.due_response,
-        "due_close": r.due_close,
-        "flags": "、".join(labels[f] for f in r.flags) or None,
-        "repeat_of": repeat,
-        "effective_severity": r.effective_severity,
-        "check": cut_text(check_text(r.issues, headers, lang), mark=words.cut)
-        if r.issues else None,
+        "due_response": [r.due_response for r in cases],
+        "due_close": [r.due_close for r in cases],
+        "flags": [("、".join(labels[f] for f in r.flags) or None) if r.flags else None
+                  for r in cases],
+        "repeat_of": [repeat(r) if r.repeat_kind else None for r in cases],
+        "effective_severity": [r.effective_severity for r in cases],
+        "check": [cut_text(check_text(r.issues, headers, lang), mark=words.cut)
+                  if r.issues else None for r in cases],
     }
 
 
@@ -155,21 +153,26 @@ def build_edit(book: Workbook, result: CheckResult) -> WorkbookEdit:
     # at a time (no dict per row).
     if [r.row for r in result.cases] != row_numbers(data.rows):  # a bug of ours: exit 70
         raise RuntimeError("the check results are not in the order of the rows read")
-    department = column(data.rows, "department")
-    read = {col.key: column(data.rows, col.key) for col in TOOLKIT_COLUMNS}
-    for i, r in enumerate(result.cases):
+    cases = result.cases
+    for r in cases:
         if r.case_id_assigned:
             writes["case_id"][r.row] = r.case_id
-        # The default department is not written: its no-route warning must stay until a
-        # person fills 责任部门 or adds a routing rule, and a second run must change nothing.
-        if ("department" in index and department[i] is None and r.department
-                and r.department_source in ("rule", "complained")):
-            writes["department"][r.row] = r.department
-        for key, value in toolkit_values(r, headers, lang).items():
-            old = read[key][i]
-            # Equal is the same (a re-run, 100,000 times): only a difference needs a closer look.
-            if old != value and not _same(old, value):
-                writes[key][r.row] = value
+    if "department" in index:
+        department = column(data.rows, "department")
+        for i, r in enumerate(cases):
+            # The default department is not written: its no-route warning must stay until a
+            # person fills 责任部门 or adds a routing rule, and a second run must change
+            # nothing.
+            if (department[i] is None and r.department
+                    and r.department_source in ("rule", "complained")):
+                writes["department"][r.row] = r.department
+    for key, planned in toolkit_columns(cases, headers, lang).items():
+        read, target = column(data.rows, key), writes[key]
+        # Equal is the same (a re-run, 100,000 times): only a difference needs a closer look.
+        for i in [i for i, (old, new) in enumerate(zip(read, planned, strict=True))
+                  if old != new]:
+            if not _same(read[i], planned[i]):
+                target[cases[i].row] = planned[i]
     for raw in data.toolkit_only_rows:
         for key in raw.values:
             if BY_KEY[key].toolkit:

@@ -20,7 +20,7 @@ from toolkit.forms.outcome import REPLACED, SKIPPED, UNCHANGED, WRITTEN, FormFil
 from toolkit.forms.output import FormWriter
 from toolkit.forms.pdf import convert_to_pdf, require_soffice
 from toolkit.forms.template import TEMPLATE_NAME
-from toolkit.jobs.check import read_workbook_preloading
+from toolkit.jobs.reading import read_workbook_preloading
 from toolkit.rules.approval import needs_approval
 from toolkit.rules.engine import CaseResult, CheckResult, run_check
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from toolkit.bulk import collector_paused
 from toolkit.config import Config
 from toolkit.errors import ConfigError, UsageError, bilingual
-from toolkit.jobs.check import read_workbook_preloading
+from toolkit.jobs.reading import read_workbook_preloading
 from toolkit.mail.attachment import xlsx_bytes
 from toolkit.mail.message import build_message, split_addresses
 from toolkit.mail.smtp import MailSender, Outgoing, SendReport

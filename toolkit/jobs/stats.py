@@ -9,7 +9,7 @@ from pathlib import Path
 
 from toolkit.bulk import collector_paused
 from toolkit.errors import UsageError, bilingual
-from toolkit.jobs.check import read_workbook_preloading
+from toolkit.jobs.reading import read_workbook_preloading
 from toolkit.report.stats_sheet import StatsLayout, stats_sheet
 from toolkit.rules.engine import CheckResult, Progress, run_check
 from toolkit.rules.stats import Month, MonthlyStats, monthly_stats
