@@ -98,8 +98,13 @@ def _cell_text(text: str) -> str:
 
 
 def inline(p: bytes, ref: bytes, style: int, text: str) -> bytes:
+    return inline_cell(p, ref, style, inline_text(text))
+
+
+def inline_cell(p: bytes, ref: bytes, style: int, shown: tuple[bytes, bytes]) -> bytes:
+    """An inline string cell from what inline_text made of its text."""
     s = b' s="%d"' % style if style else b""
-    body, space = inline_text(text)
+    body, space = shown
     return (b'<%sc r="%s"%s t="inlineStr"><%sis><%st%s>%s</%st></%sis></%sc>'
             % (p, ref, s, p, p, space, body, p, p, p))
 

@@ -13,6 +13,7 @@ from toolkit.sheets.xlsx.cells import (
     TEMPORAL,
     column_number,
     inline,
+    inline_cell,
     inline_text,
     number,
     parse_range,
@@ -351,9 +352,7 @@ class Worksheet:
             shown = self.shown.get(value)
             if shown is None:
                 shown = self.shown[value] = inline_text(value)
-            styled = b' s="%d"' % style if style else b""
-            return (b'<%sc r="%s"%s t="inlineStr"><%sis><%st%s>%s</%st></%sis></%sc>'
-                    % (p, ref, styled, p, p, shown[1], shown[0], p, p, p))
+            return inline_cell(p, ref, style, shown)
         if isinstance(value, TEMPORAL):
             naive = type(value) is date or (type(value) is datetime and value.tzinfo is None)
             got = self.serials.get(value) if naive else None
