@@ -260,7 +260,8 @@ def row_numbers(rows: Sequence[RawRow]) -> list[int]:
 def column(rows: Sequence[RawRow], key: str) -> list[CellValue]:
     """One column of the rows, each value as RawRow.get gives it (None where empty)."""
     if isinstance(rows, RegisterRows):
-        return [v if type(v) in AS_READ and v != "" else normalise_cell(v)
+        # An empty cell ("") is the commonest in the toolkit's own columns: no call for it.
+        return [None if v == "" else v if type(v) in AS_READ else normalise_cell(v)
                 for v in rows.cells_of(key)]
     return [r.values.get(key) for r in rows]
 
