@@ -343,9 +343,12 @@ class Case:
         return self.status not in CLOSED_STATUSES
 
 
+_RANKS: dict[str | None, int] = {s: i for i, s in enumerate(SEVERITIES)}
+
+
 def severity_rank(severity: str | None) -> int:
     """0 for 一般 up to 3 for 重大; -1 when unknown."""
-    return SEVERITIES.index(severity) if severity in SEVERITIES else -1
+    return _RANKS.get(severity, -1)
 
 
 def column_letter(number: int) -> str:

@@ -69,21 +69,56 @@ def compute_deadlines(
     Both are None when 受理时间 or 类别 is missing (or could not be read), or when no row of
     the time-limit table matches (a team's own table need not end with a catch-all row).
     """
-    if case.received_at is None or case.category is None:
-        return None, None
-    rule = find_limit(rules.limits, case.category, severity, case.region)
-    if rule is None:
-        return None, None
-    cutoff = rules.settings.cutoff
-    start = case.received_at
-    day = receipt_day(start, cutoff)
-    response = due_at(start, rule.response, calendar, cutoff, from_day=day)
-    appointment = case.appointment_on
-    if appointment is not None:
-        if isinstance(appointment, datetime):  # a date cell may still carry a time
-            appointment = appointment.date()
-        # An appointment earlier than the receipt day is a typing slip, not a reason to end
-        # the closure clock before the complaint arrived: the later of the two days counts.
-        day = max(appointment, day)
-    close = due_at(start, rule.close, calendar, cutoff, from_day=day)
-    return response, close
+    return Deadlines(rules, calendar)(case, severity)
+
+
+_NONE: tuple[None, None] = (None, None)
+
+
+class Deadlines:
+    """compute_deadlines for the many cases of one check: the same rules and calendar.
+
+    A register of 100,000 rows has a handful of (类别, 级别, 区域) combinations and a few
+    hundred receipt days, so the row of the time-limit table is looked up once per combination
+    and the two deadlines are counted once per (combination, receipt day, appointment day);
+    every case that shares them shares the two datetimes (docs/performance.md).
+    """
+
+    def __init__(self, rules: RuleSet, calendar: WorkCalendar) -> None:
+        self._limits = rules.limits
+        self._calendar = calendar
+        self._cutoff = rules.settings.cutoff
+        self._rules: dict[tuple[str, str | None, str | None], TimeLimitRule | None] = {}
+        self._dues: dict[tuple[object, ...], tuple[datetime, datetime]] = {}
+        self.years: set[int] = set()  # the years of every deadline given out
+
+    def __call__(self, case: Case, severity: str | None
+                 ) -> tuple[datetime | None, datetime | None]:
+        start, category = case.received_at, case.category
+        if start is None or category is None:
+            return _NONE
+        combination = (category, severity, case.region)
+        try:
+            rule = self._rules[combination]
+        except KeyError:
+            rule = self._rules[combination] = find_limit(self._limits, *combination)
+        if rule is None:
+            return _NONE
+        cutoff = self._cutoff
+        day = receipt_day(start, cutoff)
+        close_day = day
+        appointment = case.appointment_on
+        if appointment is not None:
+            if isinstance(appointment, datetime):  # a date cell may still carry a time
+                appointment = appointment.date()
+            # An appointment earlier than the receipt day is a typing slip, not a reason to
+            # end the closure clock before the complaint arrived: the later day counts.
+            close_day = max(appointment, day)
+        key = (combination, day, close_day)
+        found = self._dues.get(key)
+        if found is None:
+            found = self._dues[key] = (
+                due_at(start, rule.response, self._calendar, cutoff, from_day=day),
+                due_at(start, rule.close, self._calendar, cutoff, from_day=close_day))
+            self.years.update(due.year for due in found)
+        return found

@@ -15,7 +15,7 @@ from toolkit.register import Case, HeaderMap, RegisterData
 from toolkit.rules.calendar import WorkCalendar
 from toolkit.rules.case_ids import assign_case_ids, duplicate_findings
 from toolkit.rules.coerce import to_date_or_none
-from toolkit.rules.deadlines import compute_deadlines
+from toolkit.rules.deadlines import Deadlines
 from toolkit.rules.flags import case_flags
 from toolkit.rules.repeats import find_repeats
 from toolkit.rules.routing import no_route_finding, route_all
@@ -146,6 +146,9 @@ class CheckResult:
         }
 
 
+# Deadlines fall on a few hundred distinct moments (a day at the cut-off time), and a JSON
+# document of 100,000 cases spells each one out tens of thousands of times.
+@functools.lru_cache(maxsize=4096)
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat(timespec="seconds") if value else None
 
@@ -192,7 +195,7 @@ def run_check(
 
     repeats = find_repeats(cases, rules.settings.repeat_window_days)
     calendar = WorkCalendar(rules.settings.country, rules.holidays)
-    unknown_years: set[int] = set()
+    deadlines = Deadlines(rules, calendar)
     for r in results:
         info = repeats.get(r.row)
         r.effective_severity = info.effective_severity if info else r.case.severity
@@ -200,17 +203,14 @@ def run_check(
         if info and info.kind:
             r.repeat_kind, r.repeat_of, r.repeat_of_row = info.kind, info.of_case_id, info.of_row
         if not recontact:
-            r.due_response, r.due_close = compute_deadlines(
-                r.case, rules, calendar, r.effective_severity)
-            for due in (r.due_response, r.due_close):
-                if due and not calendar.is_known_year(due.year):
-                    unknown_years.add(due.year)
+            r.due_response, r.due_close = deadlines(r.case, r.effective_severity)
         r.flags = case_flags(r.case, r.due_response, r.due_close, r.effective_severity, as_of,
                              recontact=recontact)
         if len(r.issues) > 1:
             r.issues.sort(key=_finding_order)
 
     issues = header_findings(headers, lang)
+    unknown_years = [y for y in deadlines.years if not calendar.is_known_year(y)]
     if unknown_years:
         years = "、".join(str(y) for y in sorted(unknown_years))
         issues.append(Finding("calendar-unknown",
