@@ -78,8 +78,9 @@ def build(rows: int, path: Path) -> None:
         src = sample[i % len(sample)]
         for c, col in enumerate(STAFF_COLUMNS):
             value = src.get(col.key)
-            if col.key == "case_id" and isinstance(src.get("received_at"), datetime):
-                month = src["received_at"].strftime("%y%m")
+            received = src.get("received_at")
+            if col.key == "case_id" and isinstance(received, datetime):
+                month = received.strftime("%y%m")
                 per_month[month] = per_month.get(month, 0) + 1
                 value = f"{month}-{per_month[month]:04d}"
             if col.key == "customer" and value:
