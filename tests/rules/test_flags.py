@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
-from toolkit.register import Case
+from hypothesis import given
+from hypothesis import strategies as st
+
+from toolkit.findings import FLAGS
+from toolkit.register import SEVERITIES, Case
 from toolkit.rules.calendar import WorkCalendar
 from toolkit.rules.deadlines import compute_deadlines
 from toolkit.rules.flags import case_flags
@@ -108,6 +112,30 @@ def test_flags_keep_the_findings_order() -> None:
         "response-overdue", "close-overdue", "escalated"]
     late = case(first_response_at=DUE_R + SECOND)
     assert flags(late, DUE_C + SECOND, "中级") == ["responded-late", "close-overdue", "escalated"]
+
+
+_MOMENTS = st.one_of(st.none(), st.sampled_from(
+    [RECEIVED, DUE_R - SECOND, DUE_R, DUE_R + SECOND, DUE_C - DAY, DUE_C, DUE_C + SECOND,
+     DUE_C + 30 * DAY]))
+
+
+@given(status=st.sampled_from(["处理中", "已结案", "无法解决", "待处理"]),
+       responded=_MOMENTS, closed=_MOMENTS, as_of=_MOMENTS.filter(lambda m: m is not None),
+       due_r=_MOMENTS, due_c=_MOMENTS,
+       severity=st.sampled_from([*SEVERITIES, None]),
+       effective=st.sampled_from([*SEVERITIES, None]),
+       action=st.booleans(), action_due=st.one_of(st.none(), st.just(date(2026, 11, 3))),
+       done=st.one_of(st.none(), st.just(date(2026, 11, 5))))
+def test_flags_come_once_each_in_the_order_of_flags(
+        status: str, responded: datetime | None, closed: datetime | None, as_of: datetime,
+        due_r: datetime | None, due_c: datetime | None, severity: str | None,
+        effective: str | None, action: bool, action_due: date | None,
+        done: date | None) -> None:
+    c = case(status=status, first_response_at=responded, closed_at=closed, severity=severity,
+             corrective_action="加强检验" if action else None, action_due=action_due,
+             action_done_on=done)
+    found = case_flags(c, due_r, due_c, effective, as_of)
+    assert found == [code for code in FLAGS if code in found]  # in order, none twice
 
 
 def test_recontact_has_no_flags() -> None:

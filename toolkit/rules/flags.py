@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from toolkit.findings import FLAGS
 from toolkit.register import Case, severity_rank
 
 DUE_SOON = timedelta(hours=24)
@@ -28,7 +27,9 @@ def case_flags(
     # and escalation govern, so this row must not be counted or mailed a second time.
     if recontact:
         return []
-    flags: set[str] = set()
+    # Each group below adds at most one flag, and the groups come in the order of FLAGS, so
+    # the list is in that order as it is built (a test holds it to that).
+    flags: list[str] = []
     is_open = case.is_open
 
     if due_response is not None:
@@ -40,24 +41,24 @@ def case_flags(
             responded = case.closed_at
         if responded is not None:
             if responded > due_response:
-                flags.add("responded-late")
+                flags.append("responded-late")
         elif is_open and as_of > due_response:
-            flags.add("response-overdue")
+            flags.append("response-overdue")
 
     if due_close is not None:
         if is_open:
             if as_of > due_close:
-                flags.add("close-overdue")
+                flags.append("close-overdue")
             elif "response-overdue" not in flags and as_of < due_close <= as_of + DUE_SOON:
-                flags.add("due-soon")
+                flags.append("due-soon")
         elif case.closed_at is not None and case.closed_at > due_close:
-            flags.add("closed-late")
+            flags.append("closed-late")
 
     if _escalated(case.severity, effective_severity):
-        flags.add("escalated")
+        flags.append("escalated")
     if action_overdue(case, as_of):
-        flags.add("action-overdue")
-    return [code for code in FLAGS if code in flags]
+        flags.append("action-overdue")
+    return flags
 
 
 def action_overdue(case: Case, as_of: datetime) -> bool:
