@@ -257,6 +257,15 @@ def row_numbers(rows: Sequence[RawRow]) -> list[int]:
     return rows.numbers if isinstance(rows, RegisterRows) else [r.row for r in rows]
 
 
+def cells_as_read(rows: Sequence[RawRow], key: str) -> Sequence[Any]:
+    """One column of the rows as read, not normalised: "" or None where empty, and a cell
+    normalise_cell would change stays as it is. For comparing a column that is nearly all
+    unchanged; column() gives the values."""
+    if isinstance(rows, RegisterRows):
+        return rows.cells_of(key)
+    return [r.values.get(key) for r in rows]
+
+
 def column(rows: Sequence[RawRow], key: str) -> list[CellValue]:
     """One column of the rows, each value as RawRow.get gives it (None where empty)."""
     if isinstance(rows, RegisterRows):

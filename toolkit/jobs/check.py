@@ -17,8 +17,10 @@ from toolkit.register import (
     STAFF_COLUMNS,
     TOOLKIT_COLUMNS,
     RegisterData,
+    cells_as_read,
     column,
     column_letter,
+    normalise_cell,
     row_numbers,
 )
 from toolkit.register import CellValue as ReadValue
@@ -151,7 +153,7 @@ def build_edit(book: Workbook, result: CheckResult) -> WorkbookEdit:
     headers = {k: data.headers.header(k) for k in index}
     # The cases come in the order of the rows read: what the sheet holds is taken a column
     # at a time (no dict per row).
-    if [r.row for r in result.cases] != row_numbers(data.rows):  # a bug of ours: exit 70
+    if [r.case.row for r in result.cases] != row_numbers(data.rows):  # a bug of ours: exit 70
         raise RuntimeError("the check results are not in the order of the rows read")
     cases = result.cases
     for r in cases:
@@ -167,11 +169,12 @@ def build_edit(book: Workbook, result: CheckResult) -> WorkbookEdit:
                     and r.department_source in ("rule", "complained")):
                 writes["department"][r.row] = r.department
     for key, planned in toolkit_columns(cases, headers, lang).items():
-        read, target = column(data.rows, key), writes[key]
-        # Equal is the same (a re-run, 100,000 times): only a difference needs a closer look.
+        read, target = cells_as_read(data.rows, key), writes[key]
+        # Equal is the same (a re-run, 100,000 times), and so is an empty cell ("" or None,
+        # as read) where nothing is planned: only the rest needs a closer look.
         for i in [i for i, (old, new) in enumerate(zip(read, planned, strict=True))
-                  if old != new]:
-            if not _same(read[i], planned[i]):
+                  if old != new and (new is not None or (old != "" and old is not None))]:
+            if not _same(normalise_cell(read[i]), planned[i]):
                 target[cases[i].row] = planned[i]
     for raw in data.toolkit_only_rows:
         for key in raw.values:
