@@ -337,18 +337,27 @@ def _sort_rows(raw: list[list[Any]], headers: HeaderMap
     body = raw[1:]
     if not body or min(map(len, body)) < width or set(map(type, body)) != {list}:
         return _sort_rows_one_by_one(raw, headers)
-    # Counted in C over the whole register, one list call per row (the cells stay as read,
-    # see RegisterRows): how many cells each row fills.
-    sizes = list(map(len, body))
-    filled = [n - e - z for n, e, z in zip(sizes, map(list.count, body, repeat("")),
-                                          map(list.count, body, repeat(None)), strict=True)]
-    if len({idx for _, idx in keyed}) < max(sizes):  # columns no header names: look there too
+    # Which rows to count. A row with a staff value in a required column (nearly every row)
+    # is kept whole, and when no row reaches past the header's last column it cannot move
+    # last_col either: only the other rows need counting.
+    probe = next((headers.index[c.key] for c in REQUIRED_HEADERS if c.key in headers.index),
+                 None)
+    look: list[int] | range = range(len(body))
+    if probe is not None and max(map(len, body)) <= last_col:
+        look = [i for i, v in enumerate(map(itemgetter(probe), body)) if v == "" or v is None]
+    rows = body if isinstance(look, range) else [body[i] for i in look]
+    # Counted in C, one list call per row (the cells stay as read, see RegisterRows): how
+    # many cells each row fills.
+    sizes = list(map(len, rows))
+    filled = [n - e - z for n, e, z in zip(sizes, map(list.count, rows, repeat("")),
+                                          map(list.count, rows, repeat(None)), strict=True)]
+    if rows and len({idx for _, idx in keyed}) < max(sizes):  # columns no header names
         known = _picker([idx for _, idx in keyed]) or (lambda cells: ())
-        mine = list(map(known, body))
+        mine = list(map(known, rows))
         in_known = [len(m) - m.count("") - m.count(None) for m in mine]
-        for i in [i for i, (f, k) in enumerate(zip(filled, in_known, strict=True)) if k < f]:
-            cells = body[i]
-            last_col = max(last_col, max(j for j, v in enumerate(cells) if v != "" and
+        for j in [j for j, (f, k) in enumerate(zip(filled, in_known, strict=True)) if k < f]:
+            cells = rows[j]
+            last_col = max(last_col, max(c for c, v in enumerate(cells) if v != "" and
                                          v is not None) + 1)
     else:
         in_known = filled
@@ -356,19 +365,19 @@ def _sort_rows(raw: list[list[Any]], headers: HeaderMap
     toolkit = _picker(toolkit_positions)
     few = len(toolkit_positions)
     leftovers: list[RawRow] = []
-    skip: set[int] = set()
+    drop = {look[j] for j, f in enumerate(filled) if not f} if 0 in filled else set()
     if toolkit is not None:
-        for i in [i for i, f in enumerate(filled) if 0 < f <= few]:
-            if in_known[i] < filled[i]:
+        for j in [j for j, f in enumerate(filled) if 0 < f <= few]:
+            if in_known[j] < filled[j]:
                 continue  # it holds something outside the known columns: it stays
-            ours = toolkit(body[i])
-            if len(ours) - ours.count("") - ours.count(None) == filled[i]:
+            ours = toolkit(rows[j])
+            if len(ours) - ours.count("") - ours.count(None) == filled[j]:
+                i = look[j]
                 leftovers.append(RegisterRows([i + 2], [body[i]], headers.index)[0])
-                skip.add(i)
-    keep = [i for i, f in enumerate(filled) if f and i not in skip] if skip or 0 in filled \
-        else None
-    if keep is None:  # every row holds something of its own, as nearly always
+                drop.add(i)
+    if not drop:  # every row holds something of its own, as nearly always
         return list(range(2, len(body) + 2)), body, leftovers, last_col
+    keep = [i for i in range(len(body)) if i not in drop]
     return [i + 2 for i in keep], [body[i] for i in keep], leftovers, last_col
 
 
