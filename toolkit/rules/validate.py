@@ -498,28 +498,22 @@ def _check_rows(b: _Batch, as_of: datetime) -> None:
 
     # The usual case number is plainly right: its 受理时间's YYMM, "-", then four digits (or
     # more, not starting with 0, as CASE_ID_RE has it). Only the others are looked at closely.
-    case_ids, months = b.col("case_id"), _months(received)
-    for i in [i for i, (c, m) in enumerate(zip(case_ids, months, strict=True))
-              if c is not None and not (
-                  c[:4] == m and c[4:5] == "-" and (n := c[5:]).isascii() and n.isdigit()
-                  and (len(n) == 4 or (len(n) > 4 and n[0] != "0")))]:
+    case_ids, prefixes = b.col("case_id"), _month_prefixes(received)
+    for i in [i for i, (c, p) in enumerate(zip(case_ids, prefixes, strict=True))
+              if c is not None and not (c[:5] == p and _PLAIN_SERIAL(c, 5))]:
         _check_case_id(b, i, case_ids[i], received[i])
 
 
-def _months(received: list[datetime | None]) -> list[str | None]:
-    """Each 受理时间's YYMM, formatted once per month."""
-    known: dict[tuple[int, int], str] = {}
-    out: list[str | None] = []
-    for r in received:
-        if r is None:
-            out.append(None)
-            continue
-        key = (r.year, r.month)
-        yymm = known.get(key)
-        if yymm is None:
-            yymm = known[key] = _yymm(r)
-        out.append(yymm)
-    return out
+# The serial after "YYMM-" of a plainly right case number (ASCII digits only).
+_PLAIN_SERIAL = re.compile(r"[0-9]{4}|[1-9][0-9]{4,}").fullmatch
+
+
+def _month_prefixes(received: list[datetime | None]) -> list[str | None]:
+    """Each 受理时间's "YYMM-", formatted once per month."""
+    months = [None if r is None else r.year * 100 + r.month for r in received]
+    known: dict[int | None, str | None] = {m: None if m is None else f"{m % 10000:04d}-"
+                                           for m in set(months)}
+    return list(map(known.__getitem__, months))
 
 
 def _check_case_id(b: _Batch, i: int, case_id: str, received: datetime | None) -> None:
