@@ -20,7 +20,7 @@ from toolkit.rules.coerce import to_date_or_none
 from toolkit.rules.deadlines import Deadlines
 from toolkit.rules.flags import case_flags
 from toolkit.rules.repeats import find_repeats
-from toolkit.rules.routing import no_route_finding, route_all
+from toolkit.rules.routing import DEFAULT, no_route_finding, route_all
 from toolkit.rules.ruleset import RuleSet, build_ruleset
 from toolkit.rules.validate import header_findings, read_cases
 
@@ -173,7 +173,7 @@ def run_check(
     results = [CaseResult(case, issues=findings) for case, findings
                in read_cases(data.rows, headers, rules, as_of, date1904=data.date1904)]
     cases = [r.case for r in results]
-    by_row = {r.row: r for r in results}
+    by_row = {case.row: r for case, r in zip(cases, results, strict=True)}
 
     for f in duplicate_findings(cases, headers, lang):
         if f.row is not None:
@@ -185,15 +185,16 @@ def run_check(
     department_header = headers.header("department")
     for r, route_ in zip(results, route_all(cases, rules), strict=True):
         r.department, r.department_source = route_.department, route_.source
-        finding = no_route_finding(r.case, route_, department_header, lang)
-        if finding is not None:
-            r.issues.append(finding)
+        if route_.source == DEFAULT:  # (no_route_finding asks the same: not 100,000 calls)
+            finding = no_route_finding(r.case, route_, department_header, lang)
+            if finding is not None:
+                r.issues.append(finding)
 
     repeats = find_repeats(cases, rules.settings.repeat_window_days)
     calendar = WorkCalendar(rules.settings.country, rules.holidays)
     deadlines = Deadlines(rules, calendar)
     for r in results:
-        info = repeats.get(r.row)
+        info = repeats.get(r.case.row)
         r.effective_severity = info.effective_severity if info else r.case.severity
         recontact = bool(info and info.kind == "recontact")
         if info and info.kind:
