@@ -85,6 +85,7 @@ class Worksheet:
         # What a text or a date value becomes, found once per distinct value.
         self.shown: dict[str, tuple[bytes, bytes]] = {}
         self.serials: dict[object, tuple[bytes, str]] = {}
+        self.spans: dict[tuple[bytes | int, ...], bytes] = {}  # (spans, *added) -> new spans
 
     def _row_prefix(self, sd: El) -> bytes:
         """Rows and cells as the file spells them inside sheetData: like its first row (nearly
@@ -164,11 +165,22 @@ class Worksheet:
     def write_columns(self, columns: list[ColumnWrite]) -> None:
         rows: dict[int, list[tuple[int, CellValue, str | None]]] = {}
         for c in sorted(columns, key=lambda c: c.column):
+            col, fmt = c.column, c.number_format
             for r, v in c.values.items():
-                rows.setdefault(r, []).append((c.column, v, c.number_format))
-                if r in c.like:
-                    self.like[(r, c.column)] = c.like[r]
-                self.written.setdefault(r, set()).add(c.column)
+                targets = rows.get(r)
+                if targets is None:
+                    rows[r] = [(col, v, fmt)]
+                else:
+                    targets.append((col, v, fmt))
+            for r, like in c.like.items():
+                if r in c.values:
+                    self.like[(r, col)] = like
+        for r, targets in rows.items():
+            written = self.written.get(r)
+            if written is None:
+                self.written[r] = {col for col, _, _ in targets}
+            else:
+                written.update(col for col, _, _ in targets)
         if rows:
             self._patch_rows(rows)
         widths = {c.column: c.width for c in columns if c.width is not None}
@@ -241,7 +253,7 @@ class Worksheet:
             row_style = int(s) if s and s.isdigit() else 0
         # Cells without r= (allowed, never written by Excel) take their place from the cell
         # before: only then is the whole row parsed.
-        cell_open = b"<" + p + b"c"
+        ref_open = b"<" + p + b'c r="'
         cells = (self.scan.row_cells(inner_start, inner_end) if self.unnumbered_cells else None)
         out: list[bytes] = []
         cursor = inner_start
@@ -250,11 +262,12 @@ class Worksheet:
         # The row's last cell, found once: the cursor only moves right over whole cells, so the
         # last cell at or after it is this one while it starts at or after the cursor, else none.
         row_last: tuple[int, int, int, bytes, bool] | None | bool = False
+        letters = self.letters
         for col, value, fmt in targets:
-            letter = self._letter(col)
+            letter = letters.get(col) or self._letter(col)
             hit = None
             if cells is None:
-                j = xml.find(cell_open + b' r="' + letter + row_bytes + b'"', cursor, inner_end)
+                j = xml.find(ref_open + letter + row_bytes + b'"', cursor, inner_end)
                 if j >= 0:
                     hit = self.scan.cell_at(j, inner_end)
                 else:
@@ -265,7 +278,7 @@ class Worksheet:
                     if last is None or last[0] < col:
                         where = cursor if last is None else last[2]
                     else:  # the new cell goes before a later one: find that one
-                        where = self._first_cell_after(col, cursor, inner_end)
+                        where = self._first_cell_after(col, row_bytes, cursor, inner_end)
             if hit is None and cells is not None:
                 k = next((k for k, c in enumerate(cells) if c[0] >= col and c[1] >= cursor),
                          None)
@@ -298,9 +311,13 @@ class Worksheet:
         if added:
             spans = attr(attrs, b"spans") if b"spans" in attrs else None
             if spans:
-                got = [int(x) for x in re.findall(rb"\d+", spans)]
-                lo, hi = min(got + added), max(got + added)
-                new_spans = b'spans="%d:%d"' % (lo, hi)
+                # The rows of a register share their spans and the columns added to them.
+                key: tuple[bytes | int, ...] = (spans, *added)
+                new_spans = self.spans.get(key)
+                if new_spans is None:
+                    got = [int(x) for x in re.findall(rb"\d+", spans)]
+                    new_spans = self.spans[key] = (
+                        b'spans="%d:%d"' % (min(got + added), max(got + added)))
                 old_spans = b'spans="' + spans + b'"'
                 tag = (tag.replace(old_spans, new_spans, 1) if old_spans in tag
                        else set_attrs(tag, spans=new_spans[7:-1]))
@@ -318,11 +335,12 @@ class Worksheet:
         s = attr(self.scan.cell_at(i, end)[3], b"s")
         return int(s) if s and s.isdigit() else default
 
-    def _first_cell_after(self, col: int, start: int, end: int) -> int:
-        """Where the first cell right of column `col` starts, between start and end. The
-        cells' column letters are gathered in one pass (in C), the first one right of `col`
-        is picked out by bisection (cells are in column order, as the schema has them), and
-        its place is that of the same match."""
+    def _first_cell_after(self, col: int, row: bytes, start: int, end: int) -> int:
+        """Where the first cell right of column `col` starts, between start and end (in row
+        number `row`). The cells' column letters are gathered in one pass (in C), the first
+        one right of `col` is picked out by bisection (cells are in column order, as the
+        schema has them), and its place is found by its reference, which no other cell of
+        the row has."""
         xml, columns = self.doc.xml, self.columns_of
         letters = self.cell_ref.findall(xml, start, end)
         if not all(map(columns.__contains__, letters)):  # letters not met before
@@ -334,6 +352,10 @@ class Worksheet:
             return end
         if numbers != sorted(numbers):  # out of order: the first right of col in the order met
             k = next(k for k, n in enumerate(numbers) if n > col)
+        if letters.count(letters[k]) == 1:
+            found = xml.find(b"<" + self.cp + b'c r="' + letters[k] + row + b'"', start, end)
+            if found >= 0:
+                return found
         return next(islice(self.cell_ref.finditer(xml, start, end), k, None)).start()
 
     def _letter(self, col: int) -> bytes:
@@ -344,7 +366,7 @@ class Worksheet:
 
     def _cell(self, col: int, row: int, value: CellValue, fmt: str | None, style: int) -> bytes:
         p = self.cp
-        ref = self._letter(col) + str(row).encode()
+        ref = (self.letters.get(col) or self._letter(col)) + str(row).encode()
         if value is None:
             # Clearing keeps the cell's format, as Excel's Clear Contents does.
             return b'<%sc r="%s" s="%d"/>' % (p, ref, style) if style else b""
