@@ -39,3 +39,17 @@ def test_summary_and_code_counts_match_the_cases() -> None:
     assert all(expected[k] for k in expected), expected
     assert result.code_counts() == Counter(f.code for f in findings)
     assert set(result.code_counts()) <= set(CODES)
+
+
+def test_json_stamps_keep_their_offsets() -> None:
+    # Stamps are memoised for naive moments only: equal aware ones keep their own offsets.
+    from datetime import UTC, timedelta, timezone
+
+    from toolkit.rules.engine import _iso
+
+    east = datetime(2026, 1, 1, 10, tzinfo=timezone(timedelta(hours=8)))
+    utc = datetime(2026, 1, 1, 2, tzinfo=UTC)
+    assert east == utc
+    assert (_iso(east), _iso(utc)) == ("2026-01-01T10:00:00+08:00", "2026-01-01T02:00:00+00:00")
+    assert _iso(datetime(2026, 1, 1, 9)) == _iso(datetime(2026, 1, 1, 9)) == "2026-01-01T09:00:00"
+    assert _iso(None) is None

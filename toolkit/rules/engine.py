@@ -142,11 +142,18 @@ class CheckResult:
         }
 
 
+def _iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    # Equal aware moments may be written with different offsets: only naive ones are shared.
+    return _naive_iso(value) if value.tzinfo is None else value.isoformat(timespec="seconds")
+
+
 # Deadlines fall on a few hundred distinct moments (a day at the cut-off time), and a JSON
 # document of 100,000 cases spells each one out tens of thousands of times.
 @functools.lru_cache(maxsize=4096)
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat(timespec="seconds") if value else None
+def _naive_iso(value: datetime) -> str:
+    return value.isoformat(timespec="seconds")
 
 
 def load_rules(data: RegisterData) -> RuleSet:
