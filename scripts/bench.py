@@ -77,9 +77,9 @@ def build(rows: int, path: Path) -> None:
     per_month: dict[str, int] = {}
     for i in range(rows):
         src = sample[i % len(sample)]
+        received = src.get("received_at")
         for c, col in enumerate(STAFF_COLUMNS):
             value = src.get(col.key)
-            received = src.get("received_at")
             if col.key == "case_id" and isinstance(received, datetime):
                 month = received.strftime("%y%m")
                 per_month[month] = per_month.get(month, 0) + 1
