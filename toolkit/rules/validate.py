@@ -511,8 +511,9 @@ _PLAIN_SERIAL = re.compile(r"[0-9]{4}|[1-9][0-9]{4,}").fullmatch
 def _month_prefixes(received: list[datetime | None]) -> list[str | None]:
     """Each 受理时间's "YYMM-", formatted once per month."""
     months = [None if r is None else r.year * 100 + r.month for r in received]
-    known: dict[int | None, str | None] = {m: None if m is None else f"{m % 10000:04d}-"
-                                           for m in set(months)}
+    known: dict[int | None, str | None] = {
+        m: None if m is None else _yymm(datetime(m // 100, m % 100, 1)) + "-"
+        for m in set(months)}
     return list(map(known.__getitem__, months))
 
 
