@@ -262,9 +262,8 @@ class Worksheet:
         # The row's last cell, found once: the cursor only moves right over whole cells, so the
         # last cell at or after it is this one while it starts at or after the cursor, else none.
         row_last: tuple[int, int, int, bytes, bool] | None | bool = False
-        letters = self.letters
         for col, value, fmt in targets:
-            letter = letters.get(col) or self._letter(col)
+            letter = self._letter(col)
             hit = None
             if cells is None:
                 j = xml.find(ref_open + letter + row_bytes + b'"', cursor, inner_end)
@@ -366,7 +365,7 @@ class Worksheet:
 
     def _cell(self, col: int, row: int, value: CellValue, fmt: str | None, style: int) -> bytes:
         p = self.cp
-        ref = (self.letters.get(col) or self._letter(col)) + str(row).encode()
+        ref = self._letter(col) + str(row).encode()
         if value is None:
             # Clearing keeps the cell's format, as Excel's Clear Contents does.
             return b'<%sc r="%s" s="%d"/>' % (p, ref, style) if style else b""
