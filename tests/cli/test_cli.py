@@ -220,3 +220,58 @@ def test_the_program_keeps_what_the_job_made_from_the_collector_on_its_way_out()
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           check=True, timeout=60)
     assert done.stdout.split() == ["True", "True"]
+
+
+_HOLDING_PROBE = """
+    import logging, sys, threading, time
+    import click
+    from toolkit.bulk import hold
+    from toolkit.cli.app import cli, main
+
+    class Record:
+        def __del__(self):
+            sys.__stdout__.write("freed\\n")
+
+    @cli.command("probe-once")
+    @click.option("--thread", is_flag=True)
+    def probe(thread):
+        hold([Record()])
+        if thread:  # still running when the command returns: the process waits for it
+            threading.Thread(target=lambda: (time.sleep(0.3), print("joined"))).start()
+        for i in range(20000):  # more than one buffer's worth: all of it must come out
+            click.echo(f"line {i}")
+        logging.getLogger("toolkit.probe").warning("a log line")
+        click.get_current_context().exit(1)
+
+    sys.argv = ["complaints", "probe-once", *sys.argv[1:]]
+    main()
+"""
+
+
+def test_the_program_ends_without_freeing_what_the_job_held_and_loses_no_output() -> None:
+    script = textwrap.dedent(_HOLDING_PROBE)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60)
+    lines = done.stdout.splitlines()
+    assert done.returncode == 1
+    assert lines[0] == "line 0" and lines[-1] == "line 19999" and len(lines) == 20000
+    assert "freed" not in lines  # the held record was never freed one by one
+    assert "a log line" in done.stderr
+
+
+def test_the_program_takes_the_usual_way_out_while_a_thread_still_runs() -> None:
+    script = textwrap.dedent(_HOLDING_PROBE)
+    done = subprocess.run([sys.executable, "-c", script, "--thread"], capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 1
+    assert "joined" in done.stdout.splitlines()
+    assert len([x for x in done.stdout.splitlines() if x.startswith("line ")]) == 20000
+
+
+def test_in_process_callers_keep_nothing_held(tmp_path: Path) -> None:
+    from toolkit import bulk
+
+    book = tmp_path / "b.xlsx"
+    make_register(book, [good_row()])
+    assert run("check", str(book), "--as-of", AS_OF, "--dry-run", "--json").exit_code == 0
+    assert not bulk.holding()

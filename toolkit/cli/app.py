@@ -10,6 +10,7 @@ import gc
 import logging
 import os
 import sys
+import threading
 import traceback
 from collections.abc import Callable
 from datetime import datetime
@@ -19,6 +20,7 @@ from typing import Any, TypeVar
 import click
 
 from toolkit import __version__
+from toolkit.bulk import hold_until_exit, holding
 from toolkit.errors import ToolkitError, UsageError, bilingual
 from toolkit.sheets.durable import reason
 
@@ -155,5 +157,27 @@ def _collector_back() -> None:
 
 def main() -> None:
     _PROCESS_ENDS.append(True)
-    cli()
+    hold_until_exit()
+    try:
+        cli()
+    except SystemExit as e:
+        if holding():
+            _end_now(e.code)
+        raise
+
+
+def _end_now(code: object) -> None:
+    """End the process without freeing what the job held (toolkit/bulk.py): the output is
+    flushed and the logs closed first. Anything unusual (a message as the exit code, a
+    thread still running, output that cannot be flushed) takes the interpreter's own way
+    out instead."""
+    if not (code is None or isinstance(code, int)) or threading.active_count() > 1:
+        return
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):  # a closed pipe or stream: reported on the usual way out
+        return
+    logging.shutdown()
+    os._exit(code or 0)
 

@@ -34,7 +34,7 @@ def check(book: Path, as_of: str | None, dry_run: bool, as_json: bool) -> None:
     Exit code 0: no errors; 1: errors found; 2: the workbook could not be used;
     70: the toolkit itself failed (rerun with --verbose and report it).
     """
-    from toolkit.bulk import collector_paused
+    from toolkit.bulk import collector_paused, hold
     from toolkit.jobs.check import check_workbook
     from toolkit.report.document import encode
     from toolkit.report.terminal import closing_line, human_report
@@ -45,10 +45,13 @@ def check(book: Path, as_of: str | None, dry_run: bool, as_json: bool) -> None:
         outcome = check_workbook(book, when, dry_run=dry_run, progress=progress)
     finally:
         progress.done()
+    hold(outcome)  # freed by the end of the process, not record by record (toolkit/bulk.py)
     result = outcome.result
     if as_json:
         with collector_paused():
-            document = encode(result.to_json())
+            tree = result.to_json()
+            document = encode(tree)
+        hold(tree, document)
         click.echo(document, nl=False)
     else:
         for line in human_report(outcome):

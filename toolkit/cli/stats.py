@@ -32,6 +32,7 @@ def stats(book: Path, month: str | None, out: Path | None, as_of: str | None, dr
     ones, and three charts, laid out for A4 landscape. The sheet is replaced on each
     run and nothing else in BOOK changes; --out writes a new workbook instead.
     """
+    from toolkit.bulk import hold
     from toolkit.jobs.stats import run_stats
     from toolkit.report.stats_text import stats_closing_line, stats_lines, stats_notes
 
@@ -41,6 +42,7 @@ def stats(book: Path, month: str | None, out: Path | None, as_of: str | None, dr
                             dry_run=dry_run, progress=progress)
     finally:
         progress.done()
+    hold(outcome)  # freed by the end of the process, not record by record (toolkit/bulk.py)
     lang = outcome.result.rules.settings.language
     if as_json:
         click.echo(encode(outcome.report.to_json()), nl=False)
