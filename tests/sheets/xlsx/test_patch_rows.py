@@ -75,3 +75,47 @@ def test_written_cells_land_in_column_order_and_nothing_else_moves(
                 assert inside is not None and b"inlineStr" not in inside and b"<t" in inside
             else:
                 assert inside is not None and inside.startswith(b"<v>")
+
+
+@settings(max_examples=150, deadline=None)
+@given(rows_, writes_)
+def test_the_quick_insert_writes_what_the_careful_path_writes(
+        rows: list[set[int]], writes: dict[int, list[object]]) -> None:
+    columns = [ColumnWrite(col, {r: v[r - 1] for r in range(1, len(rows) + 1)})
+               for col, v in writes.items()]
+    rendered = []
+    for quick in (True, False):
+        ws = Worksheet(_sheet(rows), "xl/worksheets/sheet1.xml",
+                       Styles(STYLES, "xl/styles.xml"), False)
+        if not quick:
+            ws.insert_credit = 0  # every row on the careful path
+        ws.write_columns(columns)
+        rendered.append(b"".join(ws.doc.render()))
+    assert rendered[0] == rendered[1]
+
+
+def test_a_rerun_over_filled_rows_soon_stops_trying_the_quick_insert() -> None:
+    rows = [set(range(1, 8)) for _ in range(200)]  # every row already has columns 1-7
+    ws = Worksheet(_sheet(rows), "xl/worksheets/sheet1.xml", Styles(STYLES, "xl/styles.xml"),
+                   False)
+    tried = []
+    quick = ws._insert_cells
+
+    def counting(*args: object, **kwargs: object) -> object:
+        tried.append(1)
+        return quick(*args, **kwargs)  # type: ignore[arg-type]
+
+    ws._insert_cells = counting  # type: ignore[method-assign]
+    ws.write_columns([ColumnWrite(5, {r: "x" for r in range(1, 201)})])
+    assert 0 < len(tried) <= 8
+    after = _cells(b"".join(ws.doc.render()))
+    assert all(dict(after[r])[5] is not None and len(after[r]) == 7 for r in range(1, 201))
+
+
+def test_a_row_with_an_extension_list_keeps_it_last() -> None:
+    xml = (f'<worksheet xmlns="{NS}"><sheetData><row r="1"><c r="A1"><v>1</v></c>'
+           '<extLst><ext uri="{X}"/></extLst></row></sheetData></worksheet>').encode()
+    ws = Worksheet(xml, "xl/worksheets/sheet1.xml", Styles(STYLES, "xl/styles.xml"), False)
+    ws.write_columns([ColumnWrite(3, {1: 7})])
+    out = b"".join(ws.doc.render())
+    assert b'<c r="A1"><v>1</v></c><c r="C1"><v>7</v></c><extLst>' in out

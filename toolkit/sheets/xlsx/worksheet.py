@@ -81,11 +81,13 @@ class Worksheet:
         self.cell_ref = re.compile(re.escape(b"<" + self.cp + b"c") + rb' r="([A-Z]{1,3})\d+"')
         self.columns_of: dict[bytes, int] = {}
         self.like: dict[tuple[int, int], int] = {}  # (row, column) -> column to copy style from
+        self.like_rows: set[int] = set()
         self.date_styles: dict[tuple[int, str], int] = {}
         # What a text or a date value becomes, found once per distinct value.
         self.shown: dict[str, tuple[bytes, bytes]] = {}
         self.serials: dict[object, tuple[bytes, str]] = {}
         self.spans: dict[tuple[bytes | int, ...], bytes] = {}  # (spans, *added) -> new spans
+        self.insert_credit = 8  # see _patch_row
 
     def _row_prefix(self, sd: El) -> bytes:
         """Rows and cells as the file spells them inside sheetData: like its first row (nearly
@@ -175,6 +177,7 @@ class Worksheet:
             for r, like in c.like.items():
                 if r in c.values:
                     self.like[(r, col)] = like
+                    self.like_rows.add(r)
         for r, targets in rows.items():
             written = self.written.get(r)
             if written is None:
@@ -251,9 +254,92 @@ class Worksheet:
         if b"customFormat" in attrs and (attr(attrs, b"customFormat") or b"") in (b"1", b"true"):
             s = attr(attrs, b"s")
             row_style = int(s) if s and s.isdigit() else 0
-        # Cells without r= (allowed, never written by Excel) take their place from the cell
-        # before: only then is the whole row parsed.
         ref_open = b"<" + p + b'c r="'
+        fast = None
+        if self.insert_credit > 0 and not self.unnumbered_cells:
+            fast = self._insert_cells(r, targets, inner_start, inner_end, row_style, ref_open)
+            # Rows whose cells are there already (a re-run rewrites its own columns) are for
+            # _patch_cells: after a few of them in a row, stop trying the insert first.
+            self.insert_credit = min(self.insert_credit + 1, 8) if fast else (
+                self.insert_credit - 1)
+        if fast is None:
+            out, added = self._patch_cells(r, targets, inner_start, inner_end, row_style,
+                                           ref_open)
+        else:
+            out, added = fast
+        tag = xml[at:m.end()]
+        if added:
+            spans = attr(attrs, b"spans") if b"spans" in attrs else None
+            if spans:
+                # The rows of a register share their spans and the columns added to them.
+                key: tuple[bytes | int, ...] = (spans, *added)
+                new_spans = self.spans.get(key)
+                if new_spans is None:
+                    got = [int(x) for x in re.findall(rb"\d+", spans)]
+                    new_spans = self.spans[key] = (
+                        b'spans="%d:%d"' % (min(got + added), max(got + added)))
+                old_spans = b'spans="' + spans + b'"'
+                tag = (tag.replace(old_spans, new_spans, 1) if old_spans in tag
+                       else set_attrs(tag, spans=new_spans[7:-1]))
+        if m.group(3):
+            tag = tag[:-2].rstrip() + b">"
+        return b"".join([tag, *out, b"</" + qname + b">"]), row_end
+
+    def _insert_cells(self, r: int, targets: list[tuple[int, CellValue, str | None]],
+                      start: int, end: int, row_style: int, ref_open: bytes
+                      ) -> tuple[list[bytes], list[int]] | None:
+        """The common row: it gains cells in columns where it has none. When every cell of
+        the row is numbered (r= first, as Excel writes), in column order, and the row has no
+        extLst, the cells' columns are gathered in one pass (in C) and each new cell goes
+        before the first cell right of it, found by its reference. None for any other row:
+        _patch_cells takes it."""
+        xml, columns = self.doc.xml, self.columns_of
+        letters = self.cell_ref.findall(xml, start, end)
+        if (len(letters) != xml.count(ref_open, start, end)
+                or xml.find(b"<" + self.cp + b"extLst", start, end) >= 0):
+            return None
+        if not all(map(columns.__contains__, letters)):  # letters not met before
+            for name in letters:
+                columns.setdefault(name, column_number(name))
+        numbers = list(map(columns.__getitem__, letters))
+        if numbers != sorted(numbers):
+            return None
+        row_bytes = str(r).encode()
+        like = self.like if r in self.like_rows else None
+        out: list[bytes] = []
+        added: list[int] = []
+        cursor, k, where, last = start, -1, end, len(numbers)
+        for col, value, fmt in targets:
+            at = bisect_right(numbers, col, max(k, 0))
+            if at and numbers[at - 1] == col:
+                return None  # the row has a cell there: it is overwritten on the careful path
+            if at != k:
+                k = at
+                if k == last:
+                    where = end
+                else:
+                    where = xml.find(ref_open + letters[k] + row_bytes + b'"', cursor, end)
+                    if where < 0:
+                        return None
+                out.append(xml[cursor:where])
+                cursor = where
+            style = row_style or self._col_style(col)
+            if like is not None and (r, col) in like:
+                style = self._style_at(like[(r, col)], r, start, end, style)
+            cell = self._cell(col, r, value, fmt, style)
+            if cell:
+                out.append(cell)
+                added.append(col)
+        out.append(xml[cursor:end])
+        return out, added
+
+    def _patch_cells(self, r: int, targets: list[tuple[int, CellValue, str | None]],
+                     inner_start: int, inner_end: int, row_style: int, ref_open: bytes
+                     ) -> tuple[list[bytes], list[int]]:
+        """Any row: cells overwritten where they are, new ones put in column order. Cells
+        without r= (allowed, never written by Excel) take their place from the cell before:
+        only then is the whole row parsed."""
+        xml = self.doc.xml
         cells = (self.scan.row_cells(inner_start, inner_end) if self.unnumbered_cells else None)
         out: list[bytes] = []
         cursor = inner_start
@@ -306,23 +392,7 @@ class Worksheet:
                 if cell:
                     added.append(col)
         out.append(xml[cursor:inner_end])
-        tag = xml[at:m.end()]
-        if added:
-            spans = attr(attrs, b"spans") if b"spans" in attrs else None
-            if spans:
-                # The rows of a register share their spans and the columns added to them.
-                key: tuple[bytes | int, ...] = (spans, *added)
-                new_spans = self.spans.get(key)
-                if new_spans is None:
-                    got = [int(x) for x in re.findall(rb"\d+", spans)]
-                    new_spans = self.spans[key] = (
-                        b'spans="%d:%d"' % (min(got + added), max(got + added)))
-                old_spans = b'spans="' + spans + b'"'
-                tag = (tag.replace(old_spans, new_spans, 1) if old_spans in tag
-                       else set_attrs(tag, spans=new_spans[7:-1]))
-        if m.group(3):
-            tag = tag[:-2].rstrip() + b">"
-        return b"".join([tag, *out, b"</" + qname + b">"]), row_end
+        return out, added
 
     def _style_at(self, col: int, r: int, start: int, end: int, default: int) -> int:
         """The style index of the cell at (r, col) between start and end, or default."""
