@@ -105,7 +105,7 @@ def test_a_rerun_over_filled_rows_soon_stops_trying_the_quick_insert() -> None:
         tried.append(1)
         return quick(*args, **kwargs)  # type: ignore[arg-type]
 
-    ws._insert_cells = counting  # type: ignore[method-assign]
+    ws._insert_cells = counting  # type: ignore[method-assign, assignment]
     ws.write_columns([ColumnWrite(5, {r: "x" for r in range(1, 201)})])
     assert 0 < len(tried) <= 8
     after = _cells(b"".join(ws.doc.render()))
