@@ -7,6 +7,7 @@ interleaved in one run, so the ratios compare like with like on this machine's c
     scripts/bench                        # 10k, 100k and 300k rows, 3 runs each; bench/results.md
     scripts/bench --quick                # 10k rows, 1 run: a smoke test (bench/cache/quick.md)
     scripts/bench --sizes 100000 --runs 5
+    scripts/bench --runs 5,5,3           # runs per size
     scripts/bench --baseline main        # also run `check` as built from another revision
     scripts/bench --profile 100000       # where `check --dry-run --json` spends its time
 
@@ -382,15 +383,17 @@ def slope(points: list[tuple[int, float]]) -> float | None:
     return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / den if den else None
 
 
-def report(benches: list[Bench], sizes: list[int], runs: int, loads: tuple[str, str],
+def report(benches: list[Bench], sizes: list[int], runs: dict[int, int], loads: tuple[str, str],
            files: dict[int, Path]) -> str:
     main = benches[0]
     read = main.stages["read"]
     out = [f"# Benchmark ({datetime.now():%Y-%m-%d %H:%M})", "",
            "Made by `scripts/bench` (the measurement is described in its docstring and in "
-           "docs/performance.md). Each number is the median of "
-           f"{runs} run(s) of a fresh process, wall clock; peak is the process's maximum "
-           "resident memory. All stages ran interleaved in one run.", "",
+           "docs/performance.md). Each number is the median of the runs at its size ("
+           + ", ".join(f"{r:,}: {runs.get(r, 0)}" for r in sizes)
+           + "), each a fresh process, wall clock; peak is the process's maximum resident "
+           "memory. All stages ran interleaved in one run; the compared pairs (bare read and "
+           "dry run, no-op and dry run of the written copy) swap places every other run.", "",
            *machine(), f"- load average at the start: {loads[0]}; at the end: {loads[1]}", ""]
     stages = [s for b in benches for s in b.stages.values()
               if b is main or s.name in ("dry", "write", "noop", "dry-written")]
@@ -540,6 +543,30 @@ def own_cli() -> list[str]:
                                             "from toolkit.cli import main; main()"]
 
 
+def _order(names: list[str], run: int) -> list[str]:
+    """The stages of one run. Each compared pair (the bare read and the dry run; the no-op
+    and the dry run of the same file) swaps places every other run, so neither member is
+    always the one that follows a heavy process (the write-back, openpyxl): measured in
+    docs/performance.md, the run right after the write-back is the slower one."""
+    if run % 2:
+        for a, b in (("read", "dry"), ("noop", "dry-written")):
+            if a in names and b in names:
+                i, j = names.index(a), names.index(b)
+                names[i], names[j] = b, a
+    return names
+
+
+def _runs(text: str, sizes: list[int], *, quick: bool) -> dict[int, int]:
+    if quick:
+        return dict.fromkeys(sizes, 1)
+    counts = [int(n) for n in text.split(",")]
+    if len(counts) == 1:
+        counts *= len(sizes)
+    if len(counts) != len(sizes) or min(counts) < 1:
+        raise SystemExit(f"--runs {text}: one number, or one per size ({len(sizes)})")
+    return dict(zip(sizes, counts, strict=True))
+
+
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--stage":
         stage(sys.argv[2], Path(sys.argv[3]))
@@ -550,7 +577,8 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="10,000 rows, one run (a smoke test)")
     p.add_argument("--sizes", help="comma-separated row counts (default 10000,100000,300000)")
-    p.add_argument("--runs", type=int, default=3, help="runs per size (median; default 3)")
+    p.add_argument("--runs", default="3", help="runs per size (median; default 3), or one "
+                   "number per size, comma-separated (e.g. 5,5,3)")
     p.add_argument("--naive-sizes", help="sizes at which to run openpyxl (default 10000,100000)")
     p.add_argument("--baseline", metavar="REV", help="also run `check` built from REV")
     p.add_argument("--baseline-sizes", help="sizes at which to run the baseline (default: all)")
@@ -572,7 +600,7 @@ def main() -> None:
         return
     sizes = [10_000] if args.quick else (
         [int(s) for s in args.sizes.split(",")] if args.sizes else list(SIZES))
-    runs = 1 if args.quick else args.runs
+    runs_at = _runs(args.runs, sizes, quick=args.quick)
     naive_sizes = ({int(s) for s in args.naive_sizes.split(",")} if args.naive_sizes
                    else set(NAIVE_SIZES))
     only = set(args.only.split(",")) if args.only else None
@@ -587,15 +615,18 @@ def main() -> None:
         benches.append(Bench(cli, CACHE / "work-baseline", tag=f"before: {commit}"))
     if args.from_log:
         sizes = replay(args.from_log, benches, sizes)
-        text = report(benches, sizes, runs, ("see the log", load()), files)
+        runs_at = {r: max(len(st.samples.get(r, [])) for b in benches
+                          for st in b.stages.values()) for r in sizes}
+        text = report(benches, sizes, runs_at, ("see the log", load()), files)
         out.write_text(text + "\n", encoding="utf-8")
         print(text)
         return
     loads = [load()]
     for rows in sizes:
-        for i in range(runs):
+        for i in range(runs_at[rows]):
             for b in benches:
-                for name, st in b.stages.items():
+                for name in _order(list(b.stages), i):
+                    st = b.stages[name]
                     if only and name not in only:
                         continue
                     if b is not benches[0] and (name in ("read", "naive", "stats", "forms")
@@ -607,10 +638,11 @@ def main() -> None:
                     got = st.samples.get(rows, [])
                     if got:
                         s = got[-1]
-                        print(f"{rows:>8,} run {i + 1}/{runs}  {st.label:<48}{s.seconds:>8.2f} s"
+                        print(f"{rows:>8,} run {i + 1}/{runs_at[rows]}  {st.label:<48}"
+                              f"{s.seconds:>8.2f} s"
                               f"{s.peak_mib:>7.0f} MiB  {s.note}", file=sys.stderr, flush=True)
     loads.append(load())
-    text = report(benches, sizes, runs, (loads[0], loads[1]), files)
+    text = report(benches, sizes, runs_at, (loads[0], loads[1]), files)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text + "\n", encoding="utf-8")
     print(text)
