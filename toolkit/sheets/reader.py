@@ -73,13 +73,17 @@ def read_workbook(path: Path | str, *, report: bool = True) -> Workbook:
             f"cannot read the workbook, it looks damaged ({_reason(e)}); "
             "open it in Excel and save it again"), path=path) from None
     scan: Future[None] | None = None
-    pool = ThreadPoolExecutor(max_workers=1)
+    own: Future[list[list[CellValue]]] | None = None
+    pool = ThreadPoolExecutor(max_workers=2)
     try:
         names = list(book.sheet_names)
         if REGISTER_SHEET in names:
             # python-calamine lets go of the GIL while it parses the sheet, and zlib while it
-            # inflates: the formula scan of the same sheet runs meanwhile on the other core.
+            # inflates: the formula scan of the same sheet runs meanwhile on the other core,
+            # and so does the parse of the report sheet (through its own handle).
             scan = pool.submit(_refuse_uncalculated_formulas, path, REGISTER_SHEET, info)
+            if report and REPORT_SHEET in names:
+                own = pool.submit(_report_rows, path)
         sheet_name, rows = _find_register(book, names, path)
         apply_corrections(rows, corrections(path, info, sheet_name))
         if scan is None:
@@ -90,7 +94,8 @@ def read_workbook(path: Path | str, *, report: bool = True) -> Workbook:
         data.date1904 = info.date1904
         data.rule_sheets = {n: _rule_sheet(book, n, path, info) for n in RULE_SHEETS
                             if n in names}
-        found = (_sheet_rows(book, REPORT_SHEET, path, info) if report and REPORT_SHEET in names
+        found = (own.result() if own is not None else
+                 _sheet_rows(book, REPORT_SHEET, path, info) if report and REPORT_SHEET in names
                  else None)
     except (WorkbookError, MemoryError):
         raise
@@ -100,6 +105,16 @@ def read_workbook(path: Path | str, *, report: bool = True) -> Workbook:
         pool.shutdown(wait=True)  # a scan still running (an error came first) ends with it
         book.close()
     return Workbook(path, data, fp, found)
+
+
+def _report_rows(path: Path) -> list[list[CellValue]]:
+    """The toolkit's report sheet, read through a handle of its own (a calamine workbook
+    parses one sheet at a time)."""
+    book, info = open_book(path)
+    try:
+        return _sheet_rows(book, REPORT_SHEET, path, info)
+    finally:
+        book.close()
 
 
 def _check_file(path: Path) -> None:
