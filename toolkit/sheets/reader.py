@@ -300,12 +300,25 @@ def _sheet_rows(book: calamine.CalamineWorkbook, name: str, path: Path, info: Bo
 
 
 def _raw_rows(sheet: calamine.CalamineSheet) -> list[list[Any]]:
+    """The sheet's rows from A1: rows[i][j] is the cell in worksheet row i + 1, column j + 1,
+    whatever cell the sheet's used area starts at (a register may leave column A empty)."""
     rows: list[list[Any]] = sheet.to_python(skip_empty_area=False)
-    # Keep worksheet row numbers right: calamine starts at the first used cell.
-    start_row, start_col = sheet.start or (0, 0)
-    if start_col:
+    return from_a1(rows, sheet.start, sheet.end)
+
+
+def from_a1(rows: list[list[Any]], start: tuple[int, int] | None,
+            end: tuple[int, int] | None) -> list[list[Any]]:
+    """Rows as python-calamine gave them, anchored at A1. Asked not to skip the empty area,
+    python-calamine 0.9 gives the rows and columns from A1 already; should it give them from
+    the first used cell instead (as it does for a range that skips it), the rows and columns
+    above and left of that cell are put back, so a cell's place never depends on which. (A
+    guess either way once wrote a case number one column to the right of 投诉编号.)"""
+    if start is None or end is None or not rows:
+        return rows
+    start_row, start_col = start
+    if start_col and len(rows[0]) == end[1] - start_col + 1:
         rows = [[None] * start_col + list(r) for r in rows]
-    if start_row:
+    if start_row and len(rows) == end[0] - start_row + 1:
         rows = [[] for _ in range(start_row)] + rows
     return rows
 

@@ -73,14 +73,24 @@ def read_back(tmp: Path, written: Written, path: Path) -> None:
         if written.register:
             part = info.sheet_parts.get(written.register, written.register)
             sheet = book.get_sheet_by_name(written.register)
-            start_row, start_col = sheet.start or (0, 0)
+            (start_row, start_col), (end_row, end_col) = sheet.start or (0, 0), sheet.end or (0, 0)
             wanted = {r for r, _, _ in written.cells}
-            got: dict[int, list[object]] = {}
-            height = 0
+            # Whether python-calamine starts the rows at row 1 or at the first used row, and
+            # the columns at A or at the first used column, is told by their count (0.9 starts
+            # the rows at 1 and the columns at the first used one): kept under both readings.
+            seen: dict[int, list[object]] = {}
+            count = width = 0
             for i, row in enumerate(sheet.iter_rows()):
-                height = start_row + i + 1
-                if height in wanted:
-                    got[height] = list(row)
+                count = i + 1
+                if count in wanted or start_row + count in wanted:
+                    seen[i] = list(row)
+                if i == 0:
+                    width = len(row)
+            first_row = 0 if count == end_row + 1 else start_row
+            start_col = start_col if start_col and width == end_col - start_col + 1 else 0
+            height = first_row + count
+            got = {first_row + i + 1: row for i, row in seen.items()
+                   if first_row + i + 1 in wanted}
             for (r, c), fixed in corrections(tmp, info, written.register).items():
                 if r in got:
                     row_values = got[r]
