@@ -32,6 +32,7 @@ from toolkit.register import (
 )
 from toolkit.sheets.bookview import BookInfo, apply_corrections, corrections, open_book
 from toolkit.sheets.damage import damaged_error
+from toolkit.sheets.halves import parse_in_halves
 from toolkit.sheets.limits import check_unpacked
 from toolkit.sheets.lock import Fingerprint, fingerprint
 
@@ -77,19 +78,33 @@ def read_workbook(path: Path | str, *, report: bool = True) -> Workbook:
     pool = ThreadPoolExecutor(max_workers=2)
     try:
         names = list(book.sheet_names)
+        halves = None
         if REGISTER_SHEET in names:
-            # python-calamine lets go of the GIL while it parses the sheet, and zlib while it
-            # inflates: the formula scan of the same sheet runs meanwhile on the other core,
-            # and so does the parse of the report sheet (through its own handle).
-            scan = pool.submit(_refuse_uncalculated_formulas, path, REGISTER_SHEET, info)
+            # python-calamine lets go of the GIL while it parses a sheet: the report sheet
+            # is parsed meanwhile through its own handle on the other core.
             if report and REPORT_SHEET in names:
                 own = pool.submit(_report_rows, path)
-        sheet_name, rows = _find_register(book, names, path)
-        apply_corrections(rows, corrections(path, info, sheet_name))
-        if scan is None:
-            _refuse_uncalculated_formulas(path, sheet_name, info)
+            part = info.sheet_parts.get(REGISTER_SHEET)
+            if part is not None and not info.unreadable:
+                # A large register is parsed in two halves, one on each core, and its
+                # formulas are looked at in the halves' XML meanwhile (sheets/halves.py).
+                halves = parse_in_halves(
+                    path, part, REGISTER_SHEET,
+                    look=lambda xml: _refuse_formulas_in(xml, path, REGISTER_SHEET))
+            if halves is None:
+                # The formula scan (zlib lets go of the GIL while it inflates) runs on the
+                # other core while the whole sheet is parsed.
+                scan = pool.submit(_refuse_uncalculated_formulas, path, REGISTER_SHEET, info)
+        if halves is not None:
+            _refuse_merged(halves.merged, path, REGISTER_SHEET)
+            sheet_name, rows = REGISTER_SHEET, halves.rows
         else:
+            sheet_name, rows = _find_register(book, names, path)
+        apply_corrections(rows, corrections(path, info, sheet_name))
+        if scan is not None:
             scan.result()
+        elif halves is None:
+            _refuse_uncalculated_formulas(path, sheet_name, info)
         data = _register_data(path, sheet_name, rows, names)
         data.date1904 = info.date1904
         data.rule_sheets = {n: _rule_sheet(book, n, path, info) for n in RULE_SHEETS
@@ -185,6 +200,14 @@ def _refuse_uncalculated_formulas(path: Path, sheet: str, info: BookInfo) -> Non
         if not _may_hold_formulas(z, part):
             return
         xml = z.read(part)
+    _refuse_formulas_in(xml, path, sheet)
+
+
+def _refuse_formulas_in(xml: bytes, path: Path, sheet: str) -> None:
+    """The cells of a worksheet's XML (or of a half of it) for a formula without a value."""
+    end = _sheet_data_end(xml)
+    if xml.find(b"<f", 0, end) < 0 and xml.find(b":f", 0, end) < 0:
+        return
     # Only cells count: formulas also live in drop-downs and conditional formats after it.
     data = _SHEET_DATA.search(xml)
     data_end = xml.rfind(b"sheetData>")
@@ -258,7 +281,7 @@ def _find_register(
         sheet = book.get_sheet_by_name(name)  # parses the sheet: once per sheet
         rows = _raw_rows(sheet)
         if rows and not HeaderMap.from_row(rows[0]).missing_required():
-            _refuse_merged(sheet, path)
+            _refuse_merged(sheet.merged_cell_ranges or [], path, name)
             return name, rows
     required = "、".join(c.zh for c in REQUIRED_HEADERS)
     raise WorkbookError(bilingual(
@@ -271,13 +294,13 @@ def _find_register(
 def _register_rows(sheet: calamine.CalamineSheet, path: Path) -> list[list[Any]]:
     """The register's rows as calamine gives them ("" for an empty cell: normalising all
     3 million cells of a large register costs more than the read)."""
-    _refuse_merged(sheet, path)
+    _refuse_merged(sheet.merged_cell_ranges or [], path, sheet.name)
     return _raw_rows(sheet)
 
 
-def _refuse_merged(sheet: calamine.CalamineSheet, path: Path) -> None:
+def _refuse_merged(merged: list[tuple[tuple[int, int], tuple[int, int]]], path: Path,
+                   sheet: str) -> None:
     """A merged block hides which complaint its value belongs to: refuse it."""
-    merged = sheet.merged_cell_ranges or []
     if merged:
         (r1, c1), (r2, c2) = merged[0]
         ref = f"{column_letter(c1 + 1)}{r1 + 1}:{column_letter(c2 + 1)}{r2 + 1}"
@@ -288,7 +311,7 @@ def _refuse_merged(sheet: calamine.CalamineSheet, path: Path) -> None:
             "请在 Excel 中取消合并（开始 > 合并后居中）后再运行",
             f"cells {ref}{more} are merged; the register needs one complaint per row and one "
             "value per cell: unmerge them in Excel (Home > Merge & Center) and run again"),
-            path=path, sheet=sheet.name)
+            path=path, sheet=sheet)
 
 
 def _sheet_rows(book: calamine.CalamineWorkbook, name: str, path: Path, info: BookInfo
