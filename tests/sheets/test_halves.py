@@ -167,3 +167,17 @@ def test_a_cut_register_still_refuses_a_formula_never_calculated(
     wb.save(book)
     with pytest.raises(WorkbookError, match=f"AD{where}"):
         read_workbook(book)
+
+
+@pytest.mark.usefixtures("cut_everything")
+def test_no_room_for_the_halves_means_the_whole_sheet_is_parsed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = [good_row(case_id=f"2611-{i:04d}") for i in range(1, 40)]
+    book = make_register(tmp_path / "a.xlsx", rows)
+
+    def full(*args: object) -> Path:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(halves, "_package", full)
+    assert parse_in_halves(book, "xl/worksheets/sheet1.xml", REGISTER_SHEET) is None
+    assert len(read_workbook(book).data.rows) == 39

@@ -58,12 +58,22 @@ def parse_in_halves(path: Path, part: str, sheet: str, *,
     The first half is parsed while the second is still being inflated, and each half is
     turned into Python rows on its own thread as soon as it is parsed, so the first half's
     rows are made while the second half is still parsing."""
+    try:
+        return _parse_in_halves(path, part, sheet, look,
+                                CUT_FROM if cut_from is None else cut_from)
+    except OSError:  # no room in the temporary folder, say: the whole sheet is parsed
+        return None
+
+
+def _parse_in_halves(path: Path, part: str, sheet: str, look: Callable[[bytes], None],
+                     cut_from: int) -> Halves | None:
     # From files: python-calamine holds the GIL while it parses a workbook read from a
-    # Python file object, and lets go of it for one it opens by path.
-    with tempfile.TemporaryDirectory(prefix="complaints-") as tmp, \
+    # Python file object, and lets go of it for one it opens by path. The halves' packages
+    # (the register's cells) live in a private temporary folder only while they are parsed.
+    with tempfile.TemporaryDirectory(prefix="complaints-", ignore_cleanup_errors=True) as tmp, \
             ThreadPoolExecutor(max_workers=2) as pool, zipfile.ZipFile(path) as z:
         size = z.getinfo(part).file_size
-        if size < max(CUT_FROM if cut_from is None else cut_from, 1):
+        if size < max(cut_from, 1):
             return None
         kept = [(i, z.read(i)) for i in z.infolist()
                 if i.filename != part and not i.is_dir() and (
@@ -95,8 +105,8 @@ def parse_in_halves(path: Path, part: str, sheet: str, *,
         del top, bottom
         try:
             upper_rows, lower_rows = upper.result(), lower.result()
-        except calamine.CalamineError:
-            return None  # the package as built did not open: the whole sheet is parsed
+        except Exception:  # the packages as built did not open: the whole sheet is parsed,
+            return None  # and calamine says there what it finds wrong with the workbook
     rows = _joined(upper_rows, lower_rows)
     if rows is None:
         return None
