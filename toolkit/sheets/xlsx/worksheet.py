@@ -293,16 +293,11 @@ class Worksheet:
         extLst, the cells' columns are gathered in one pass (in C) and each new cell goes
         before the first cell right of it, found by its reference. None for any other row:
         _patch_cells takes it."""
-        xml, columns = self.doc.xml, self.columns_of
-        letters = self.cell_ref.findall(xml, start, end)
+        xml = self.doc.xml
+        letters, numbers = self._cell_columns(start, end)
         if (len(letters) != xml.count(ref_open, start, end)
-                or xml.find(b"<" + self.cp + b"extLst", start, end) >= 0):
-            return None
-        if not all(map(columns.__contains__, letters)):  # letters not met before
-            for name in letters:
-                columns.setdefault(name, column_number(name))
-        numbers = list(map(columns.__getitem__, letters))
-        if numbers != sorted(numbers):
+                or xml.find(b"<" + self.cp + b"extLst", start, end) >= 0
+                or numbers != sorted(numbers)):
             return None
         row_bytes = str(r).encode()
         like = self.like if r in self.like_rows else None
@@ -410,12 +405,8 @@ class Worksheet:
         one right of `col` is picked out by bisection (cells are in column order, as the
         schema has them), and its place is found by its reference, which no other cell of
         the row has."""
-        xml, columns = self.doc.xml, self.columns_of
-        letters = self.cell_ref.findall(xml, start, end)
-        if not all(map(columns.__contains__, letters)):  # letters not met before
-            for name in letters:
-                columns.setdefault(name, column_number(name))
-        numbers = list(map(columns.__getitem__, letters))
+        xml = self.doc.xml
+        letters, numbers = self._cell_columns(start, end)
         k = bisect_right(numbers, col)
         if k == len(numbers):
             return end
@@ -426,6 +417,16 @@ class Worksheet:
             if found >= 0:
                 return found
         return next(islice(self.cell_ref.finditer(xml, start, end), k, None)).start()
+
+    def _cell_columns(self, start: int, end: int) -> tuple[list[bytes], list[int]]:
+        """The column letters and numbers of the cells numbered r= first between start and
+        end, in document order, gathered in one pass (in C)."""
+        columns = self.columns_of
+        letters = self.cell_ref.findall(self.doc.xml, start, end)
+        if not all(map(columns.__contains__, letters)):  # letters not met before
+            for name in letters:
+                columns.setdefault(name, column_number(name))
+        return letters, list(map(columns.__getitem__, letters))
 
     def _letter(self, col: int) -> bytes:
         letter = self.letters.get(col)
